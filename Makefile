@@ -1,0 +1,30 @@
+# neuroconcepts: the two commands are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORPUS ?= corpora/demo
+OUT ?= out/graph
+
+.PHONY: setup run graph test clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/neuroconcepts run corpora/demo --out out/demo
+
+graph: setup
+	$(BIN)/neuroconcepts run $(CORPUS) --out $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf out .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,81 @@
+"""Annotate: run the spaCy pipeline over records and turn its entities into mentions."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.read import Record
+
+__all__ = ["AnnotatedDocument", "Mention", "annotate", "document_mentions", "make_doc"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One concept mention; start and end are character offsets into the record's text."""
+
+    doc_id: str
+    sent_id: int
+    start: int
+    end: int
+    text: str
+    label: str
+    concept_id: str
+    concept_name: str
+    source: str
+    abbreviation: str
+
+
+@dataclass(frozen=True)
+class AnnotatedDocument:
+    """A record with its sentence boundaries (character offsets) and its mentions."""
+
+    record: Record
+    sentences: tuple[tuple[int, int], ...]
+    mentions: tuple[Mention, ...]
+
+    def sentence_text(self, sent_id: int) -> str:
+        start, end = self.sentences[sent_id]
+        return self.record.text[start:end]
+
+
+def document_mentions(doc: Doc, doc_id: str, concept_names: dict[str, str]) -> tuple[tuple[tuple[int, int], ...], tuple[Mention, ...]]:
+    """Sentence boundaries and mentions of an annotated spaCy Doc."""
+    sents = list(doc.sents)
+    sentences = tuple((sent.start_char, sent.end_char) for sent in sents)
+    sentence_starts = [sent.start for sent in sents]
+    mentions = []
+    for ent in doc.ents:
+        sent_id = bisect_right(sentence_starts, ent.start) - 1
+        long_form = ent._.long_form
+        mentions.append(Mention(
+            doc_id, sent_id, ent.start_char, ent.end_char, ent.text, ent.label_, ent.kb_id_,
+            concept_names.get(ent.kb_id_, ent.kb_id_), ent._.concept_source or "ner",
+            long_form.text if long_form is not None else "",
+        ))
+    return sentences, tuple(mentions)
+
+
+def make_doc(nlp: Language, record: Record) -> Doc:
+    """Tokenize a record's text; the abstract always starts a new sentence after the title."""
+    doc = nlp.make_doc(record.text)
+    if record.title and record.abstract:
+        boundary = len(record.title) + 1
+        for token in doc:
+            if token.idx >= boundary:
+                token.is_sent_start = True
+                break
+    return doc
+
+
+def annotate(records: Iterable[Record], nlp: Language, batch_size: int = 64) -> Iterator[AnnotatedDocument]:
+    """Annotate records with the pipeline, in order."""
+    concept_names = {concept.id: concept.name for concept in nlp.get_pipe("concept_matcher").kb}
+    pairs = ((make_doc(nlp, record), record) for record in records)
+    for doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        sentences, mentions = document_mentions(doc, record.doc_id, concept_names)
+        yield AnnotatedDocument(record, sentences, mentions)

@@ -1,0 +1,76 @@
+"""Spelling variants of biomedical terms, folded to one normal form.
+
+`normalize_word` is installed as the vocabulary's NORM getter, so every token's
+``norm_`` is its normal form and the concept matcher compares norms: case, simple
+and Latin plurals, British/American spelling, Greek letters and dash characters then
+match alike (μ-opioid = mu-opioid, caeruleus = ceruleus, nuclei = nucleus,
+diarrhoea = diarrhea). Hyphen-versus-space variants span a different number of
+tokens, so they are generated on the alias side by `alias_variants`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
+    "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "µ": "mu", "ν": "nu", "ξ": "xi",
+    "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega",
+}
+_CHARACTERS = str.maketrans({**GREEK, "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "−": "-", "’": "'", "ʼ": "'"})
+
+# Plural to singular: the first rule that matches the end of the word applies.
+_PLURAL = [
+    (re.compile(r"(?<=[a-z]{3})ices$"), "ex"),          # cortices -> cortex
+    (re.compile(r"(?<=[a-z]{2})ies$"), "y"),            # bodies -> body
+    (re.compile(r"(?<=[a-z]{4})ae$"), "a"),             # amygdalae -> amygdala
+    (re.compile(r"(?<=[a-z]{2}[b-hj-z])i$"), "us"),     # nuclei -> nucleus, gyri -> gyrus
+    (re.compile(r"(?<=[a-z]{2}[a-hj-rtv-z])s$"), ""),   # receptors -> receptor; not -ss, -us, -is
+]
+
+# British to American spelling, applied in turn.
+_SPELLING = [
+    (re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),                        # caeruleus, haemorrhage
+    (re.compile(r"(?<=[a-z])oe(?=[a-z])|^oe(?=[a-z]{3})"), "e"),        # diarrhoea, oestrogen
+    (re.compile(r"(?<=[a-z][bdilmnprv])our(?=(?:s|al|ally)?$)"), "or"),  # behaviour, tumour
+    (re.compile(r"(?<=[a-z]{3})is(ation|ations|e|ed|es|ing)$"), r"iz\1"),  # sensitisation
+    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),             # analyse
+    (re.compile(r"(?<=[a-z]{3}[bt])re(s?)$"), r"er\1"),                   # centre, fibre
+    (re.compile(r"(?<=[a-z]{3}[aeiou])ll(ed|ing)$"), r"l\1"),            # signalling, labelled
+    (re.compile(r"(?<=[a-z]{3})ogue(s?)$"), r"og\1"),                     # analogue
+    (re.compile(r"grey"), "gray"),
+    (re.compile(r"sulph"), "sulf"),
+]
+
+_LETTER_DASH_DIGIT = re.compile(r"(?<=[a-z])-(?=\d)")  # alpha-2 -> alpha2, IL-6 -> il6
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """The normal form of one token: lower case, Greek spelled out, singular, American."""
+    text = word.lower().translate(_CHARACTERS)
+    text = _LETTER_DASH_DIGIT.sub("", text)
+    for pattern, replacement in _PLURAL:
+        text, count = pattern.subn(replacement, text, count=1)
+        if count:
+            break
+    for pattern, replacement in _SPELLING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def alias_variants(alias: str) -> list[str]:
+    """The alias and its hyphen/space variants: wet-dog shakes, wet dog shakes, mu-opioid receptor...
+
+    Words split at hyphens and spaces are joined again, one adjacent pair at a time,
+    with a hyphen or with nothing; the alias itself always comes first.
+    """
+    words = alias.replace("-", " ").split()
+    variants = [alias, " ".join(words)]
+    if len(words) <= 6:
+        for i in range(len(words) - 1):
+            for joiner in ("-", ""):
+                variants.append(" ".join([*words[:i], words[i] + joiner + words[i + 1], *words[i + 2:]]))
+    return list(dict.fromkeys(variants))

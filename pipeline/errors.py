@@ -1,0 +1,19 @@
+"""Errors with one-line messages that name the file and the position."""
+
+
+class InputError(Exception):
+    """An input file cannot be read at all (missing, not well-formed, no id column...).
+
+    The message is one line, ``path:position: what is wrong``, and the CLI exits 1.
+    Problems with single records never raise: they become rejections.
+    """
+
+    def __init__(self, path: str, position: str, message: str) -> None:
+        self.path = str(path)
+        self.position = position
+        self.message = message
+        super().__init__(f"{self.path}:{position}: {message}" if position else f"{self.path}: {message}")
+
+
+class KnowledgeBaseError(Exception):
+    """The knowledge base is inconsistent (bad type, duplicate id, broken relation...)."""

@@ -1,0 +1,140 @@
+"""The knowledge base of neurobiological concepts (models/kb), as tab-separated files.
+
+The format is described in models/kb/FORMAT.md: one row per concept with its id, type,
+preferred name, synonyms, abbreviations and relations. Users add concepts or synonyms
+with extra files in the same format (``--kb-extra my_terms.tsv``): a row whose id is
+already known adds its aliases and relations to that concept.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable
+
+from pipeline.atomic import atomic_open
+from pipeline.errors import KnowledgeBaseError
+
+LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
+LIST_COLUMNS = ("synonyms", "abbreviations", "abbreviations_if_defined", "part_of", "member_of", "is_a", "xrefs")
+COLUMNS = ("id", "type", "name", *LIST_COLUMNS, "provenance")
+RELATIONS = ("part_of", "member_of", "is_a")
+
+DEFAULT_KB_DIR = Path(os.environ.get("NEUROCONCEPTS_MODELS", Path(__file__).resolve().parent.parent / "models")) / "kb"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One concept: id, type (an entity label), preferred name, aliases and relations."""
+
+    id: str
+    type: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    abbreviations_if_defined: tuple[str, ...] = ()
+    part_of: tuple[str, ...] = ()
+    member_of: tuple[str, ...] = ()
+    is_a: tuple[str, ...] = ()
+    xrefs: tuple[str, ...] = ()
+    provenance: str = ""
+
+    def merged(self, other: "Concept") -> "Concept":
+        """This concept with the aliases, relations and xrefs of another row for the same id."""
+        extra = {name: tuple(dict.fromkeys(getattr(self, name) + getattr(other, name))) for name in LIST_COLUMNS}
+        provenance = "; ".join(p for p in dict.fromkeys((self.provenance, other.provenance)) if p)
+        return replace(self, **extra, provenance=provenance)
+
+
+@dataclass
+class KnowledgeBase:
+    """Concepts by id, in the order they were read."""
+
+    concepts: dict[str, Concept] = field(default_factory=dict)
+
+    def add(self, concept: Concept) -> None:
+        known = self.concepts.get(concept.id)
+        self.concepts[concept.id] = known.merged(concept) if known else concept
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def __getitem__(self, concept_id: str) -> Concept:
+        return self.concepts[concept_id]
+
+    def __contains__(self, concept_id: str) -> bool:
+        return concept_id in self.concepts
+
+    def __iter__(self):
+        return iter(self.concepts.values())
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in cell.split("|") if item.strip())
+
+
+def read_concepts(path: str | Path) -> list[Concept]:
+    """Read one knowledge-base TSV file; a row that breaks the format raises KnowledgeBaseError."""
+    path = Path(path)
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = [c for c in ("id", "type", "name") if c not in (reader.fieldnames or [])]
+        unknown = [c for c in (reader.fieldnames or []) if c not in COLUMNS]
+        if missing or unknown:
+            raise KnowledgeBaseError(f"{path}:1: header must use the columns {', '.join(COLUMNS)} (missing {missing}, unknown {unknown})")
+        concepts = []
+        for row in reader:
+            where = f"{path}:{reader.line_num}"
+            if None in row or None in row.values():
+                raise KnowledgeBaseError(f"{where}: expected {len(reader.fieldnames)} tab-separated columns")
+            concept_id, label, name = row["id"].strip(), row["type"].strip(), row["name"].strip()
+            if not concept_id or not name:
+                raise KnowledgeBaseError(f"{where}: id and name must not be empty")
+            if label not in LABELS:
+                raise KnowledgeBaseError(f"{where}: type {label!r} is not one of {', '.join(LABELS)}")
+            lists = {column: _split(row.get(column) or "") for column in LIST_COLUMNS}
+            concepts.append(Concept(concept_id, label, name, **lists, provenance=(row.get("provenance") or "").strip()))
+        return concepts
+
+
+def write_concepts(concepts: Iterable[Concept], path: str | Path) -> None:
+    """Write concepts as a knowledge-base TSV file (sorted by id), atomically."""
+    with atomic_open(path) as handle:
+        handle.write("\t".join(COLUMNS) + "\n")
+        for concept in sorted(concepts, key=lambda c: c.id):
+            cells = [getattr(concept, name) for name in COLUMNS]
+            handle.write("\t".join("|".join(c) if isinstance(c, tuple) else c for c in cells) + "\n")
+
+
+def kb_files(kb_dir: str | Path = DEFAULT_KB_DIR) -> list[Path]:
+    """The knowledge base's own files: models/kb/concepts/*.tsv, in name order."""
+    return sorted(Path(kb_dir, "concepts").glob("*.tsv"))
+
+
+def load_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = ()) -> KnowledgeBase:
+    """Load the knowledge base and any extra files of the user's, and check it."""
+    files = kb_files(kb_dir)
+    if not files:
+        raise KnowledgeBaseError(f"{kb_dir}: no knowledge base here (expected concepts/*.tsv)")
+    kb = KnowledgeBase()
+    for path in [*files, *map(Path, extra)]:
+        for concept in read_concepts(path):
+            kb.add(concept)
+    problems = check_relations(kb)
+    if problems:
+        raise KnowledgeBaseError(problems[0])
+    return kb
+
+
+def check_relations(kb: KnowledgeBase) -> list[str]:
+    """Relations that point at unknown concepts, one message each."""
+    return [
+        f"{concept.id}: {relation} {target!r} is not in the knowledge base"
+        for concept in kb
+        for relation in RELATIONS
+        for target in getattr(concept, relation)
+        if target not in kb
+    ]
+

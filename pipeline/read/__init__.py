@@ -1,0 +1,88 @@
+"""Read corpora: one reader per format, chosen by file extension or by name.
+
+`read_corpus` yields a Record for every document to annotate and a Rejection, with
+file, position and reason, for every input record that cannot be used; nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from pipeline.errors import InputError
+from pipeline.read.delimited import read_delimited
+from pipeline.read.fields import FieldMap
+from pipeline.read.jsonl import read_jsonl
+from pipeline.read.pubmed import read_pubmed_xml
+from pipeline.read.records import DUPLICATE_ID, Record, Rejection
+from pipeline.read.text import read_text
+
+__all__ = ["FORMATS", "FieldMap", "Record", "Rejection", "detect_format", "list_inputs", "read_corpus", "read_file"]
+
+FORMATS = ("text", "jsonl", "csv", "tsv", "pubmed")
+
+_EXTENSIONS = {
+    ".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".xml": "pubmed",
+}
+
+
+def detect_format(path: str | Path) -> str | None:
+    """The format a file's extension implies (".xml.gz" -> "pubmed"), or None."""
+    name = Path(path).name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return _EXTENSIONS.get(os.path.splitext(name)[1])
+
+
+def list_inputs(paths: Iterable[str | Path], fmt: str | None = None) -> list[tuple[Path, str]]:
+    """Expand the input paths into (file, format) pairs, folders into their files in name order.
+
+    In a folder, only files with a known extension are read (a README is passed over);
+    a file named directly must have one unless the format is given. A given format
+    overrides the extension.
+    """
+    inputs = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                if detect_format(child):
+                    inputs.append((child, fmt or detect_format(child)))
+        elif path.is_file():
+            file_format = fmt or detect_format(path)
+            if file_format is None:
+                raise InputError(str(path), "", "unknown format: name it with --format " + "|".join(FORMATS))
+            inputs.append((path, file_format))
+        else:
+            raise InputError(str(path), "", "no such file or folder")
+    return inputs
+
+
+def _reader(fmt: str, fields: FieldMap) -> Callable[[Path], Iterable[Record | Rejection]]:
+    return {
+        "text": read_text,
+        "jsonl": partial(read_jsonl, fields=fields),
+        "csv": partial(read_delimited, fields=fields, delimiter=","),
+        "tsv": partial(read_delimited, fields=fields, delimiter="\t"),
+        "pubmed": read_pubmed_xml,
+    }[fmt]
+
+
+def read_file(path: str | Path, fmt: str, fields: FieldMap = FieldMap()) -> Iterable[Record | Rejection]:
+    """Read one file in the given format."""
+    return _reader(fmt, fields)(Path(path))
+
+
+def read_corpus(paths: Iterable[str | Path], fmt: str | None = None, fields: FieldMap = FieldMap()) -> Iterator[Record | Rejection]:
+    """Yield every record of the inputs in order; a repeated document id is rejected."""
+    first_seen: dict[str, str] = {}
+    for path, file_format in list_inputs(paths, fmt):
+        for item in read_file(path, file_format, fields):
+            if isinstance(item, Record):
+                where = f"{item.source}:{item.position}"
+                earlier = first_seen.setdefault(item.doc_id, where)
+                if earlier != where:
+                    item = Rejection(item.source, item.position, f"{DUPLICATE_ID} (first at {earlier})", item.doc_id)
+            yield item

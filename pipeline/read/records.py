@@ -1,0 +1,86 @@
+"""What the readers yield: a Record to annotate, or a Rejection with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Reasons a record is rejected (the first words of Rejection.reason).
+EMPTY_TEXT = "empty text"
+BAD_ENCODING = "bad encoding"
+MALFORMED = "malformed record"
+DUPLICATE_ID = "duplicate id"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One document: its id, title and abstract, and where it came from.
+
+    Mention offsets are character offsets into `text`, which is title + " " + abstract
+    (just the one that is present when the other is empty).
+    """
+
+    doc_id: str
+    title: str
+    abstract: str
+    source: str
+    position: str
+    year: int | None = None
+    journal: str = ""
+    mesh: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        if self.title and self.abstract:
+            return f"{self.title} {self.abstract}"
+        return self.title or self.abstract
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input record that was not processed, with the file, position and reason."""
+
+    source: str
+    position: str
+    reason: str
+    doc_id: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The reason without its details: "empty text", "duplicate id"..."""
+        return self.reason.split(":")[0].split(" (")[0]
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "position": self.position, "doc_id": self.doc_id, "reason": self.reason}
+
+
+def parse_year(value) -> int | None:
+    """A publication year from an int or a string such as "2011" or "2011 Mar-Apr"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"year {value!r} is not a number")
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if len(text) >= 4 and text[:4].isdigit():
+        return int(text[:4])
+    raise ValueError(f"year {value!r} is not a number")
+
+
+def make_record(source: str, position: str, doc_id, title, abstract, year=None, journal="", mesh=()) -> Record | Rejection:
+    """Validate the fields of one record and build it, or reject it with a reason."""
+    if doc_id is None or str(doc_id).strip() == "":
+        return Rejection(source, position, f"{MALFORMED}: no id")
+    doc_id = str(doc_id).strip()
+    for name, value in (("title", title), ("abstract", abstract), ("journal", journal)):
+        if value is not None and not isinstance(value, str):
+            return Rejection(source, position, f"{MALFORMED}: {name} is not a string", doc_id)
+    title = " ".join((title or "").split())
+    abstract = (abstract or "").strip()
+    if not title and not abstract:
+        return Rejection(source, position, EMPTY_TEXT, doc_id)
+    try:
+        year = parse_year(year)
+    except ValueError as err:
+        return Rejection(source, position, f"{MALFORMED}: {err}", doc_id)
+    return Record(doc_id, title, abstract, source, position, year, (journal or "").strip(), tuple(mesh))

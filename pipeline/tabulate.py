@@ -1,0 +1,107 @@
+"""Tabulate: stream annotated documents into documents.parquet, mentions.parquet and mentions.csv.
+
+Rows are written in batches (memory stays flat however large the corpus), into
+temporary files that replace the outputs only when the writer is closed without
+error, so an interrupted run leaves no half-written table behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.annotate import AnnotatedDocument, Mention
+from pipeline.atomic import atomic_open, atomic_path
+from pipeline.read import Rejection
+
+DOCUMENTS_FILE = "documents.parquet"
+MENTIONS_FILE = "mentions.parquet"
+MENTIONS_CSV = "mentions.csv"
+REJECTS_FILE = "rejects.jsonl"
+
+DOCUMENT_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("title", pa.string()), ("year", pa.int32()), ("journal", pa.string()),
+    ("mesh", pa.list_(pa.string())), ("source", pa.string()), ("n_sentences", pa.int32()), ("n_mentions", pa.int32()),
+])
+MENTION_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("sent_id", pa.int32()), ("start", pa.int32()), ("end", pa.int32()),
+    ("text", pa.string()), ("label", pa.string()), ("concept_id", pa.string()), ("concept_name", pa.string()),
+    ("source", pa.string()), ("abbreviation", pa.string()),
+])
+
+
+class TableWriter:
+    """Writes the documents and mentions tables and the rejects file of one extract run.
+
+    Use as a context manager: the files appear in `directory` when the block ends
+    without an exception.
+    """
+
+    def __init__(self, directory: str | Path, batch_size: int = 2048) -> None:
+        self.directory = Path(directory)
+        self.batch_size = batch_size
+        self.documents: list[AnnotatedDocument] = []
+        self.n_documents = 0
+        self.n_mentions = 0
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> "TableWriter":
+        stack = self._stack
+        paths = {name: stack.enter_context(atomic_path(self.directory / name)) for name in (DOCUMENTS_FILE, MENTIONS_FILE)}
+        self._doc_writer = stack.enter_context(pq.ParquetWriter(paths[DOCUMENTS_FILE], DOCUMENT_SCHEMA))
+        self._mention_writer = stack.enter_context(pq.ParquetWriter(paths[MENTIONS_FILE], MENTION_SCHEMA))
+        self._csv_handle: IO = stack.enter_context(atomic_open(self.directory / MENTIONS_CSV))
+        self._csv = csv.writer(self._csv_handle, lineterminator="\n")
+        self._csv.writerow(MENTION_SCHEMA.names)
+        self._rejects: IO = stack.enter_context(atomic_open(self.directory / REJECTS_FILE))
+        return self
+
+    def __exit__(self, *exc_info) -> bool:
+        if exc_info[0] is None:
+            self._flush()
+        return self._stack.__exit__(*exc_info)
+
+    def add(self, document: AnnotatedDocument) -> None:
+        """Queue one annotated document; full batches are written out."""
+        self.documents.append(document)
+        if len(self.documents) >= self.batch_size:
+            self._flush()
+
+    def reject(self, rejection: Rejection) -> None:
+        """Record an input record that was not processed, with its reason."""
+        self._rejects.write(json.dumps(rejection.as_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+
+    def _flush(self) -> None:
+        documents, self.documents = self.documents, []
+        mentions = [m for d in documents for m in d.mentions]
+        self.n_documents += len(documents)
+        self.n_mentions += len(mentions)
+        self._doc_writer.write_table(documents_table(documents))
+        self._mention_writer.write_table(mentions_table(mentions))
+        self._csv.writerows(tuple(getattr(m, name) for name in MENTION_SCHEMA.names) for m in mentions)
+
+
+def documents_table(documents: list[AnnotatedDocument]) -> pa.Table:
+    """One row per document: id, title, year, journal, MeSH headings, source file, counts."""
+    records = [d.record for d in documents]
+    return pa.table({
+        "doc_id": [r.doc_id for r in records],
+        "title": [r.title for r in records],
+        "year": [r.year for r in records],
+        "journal": [r.journal for r in records],
+        "mesh": [list(r.mesh) for r in records],
+        "source": [r.source for r in records],
+        "n_sentences": [len(d.sentences) for d in documents],
+        "n_mentions": [len(d.mentions) for d in documents],
+    }, schema=DOCUMENT_SCHEMA)
+
+
+def mentions_table(mentions: list[Mention]) -> pa.Table:
+    """One row per mention, columns as in MENTION_SCHEMA."""
+    return pa.table({name: [getattr(m, name) for m in mentions] for name in MENTION_SCHEMA.names}, schema=MENTION_SCHEMA)
