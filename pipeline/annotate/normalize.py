@@ -65,12 +65,14 @@ def alias_variants(alias: str) -> list[str]:
     """The alias and its hyphen/space variants: wet-dog shakes, wet dog shakes, mu-opioid receptor...
 
     Words split at hyphens and spaces are joined again, one adjacent pair at a time,
-    with a hyphen or with nothing; the alias itself always comes first.
+    with a hyphen (and, where the alias had a hyphen there, with nothing: anti-reward,
+    antireward); the alias itself always comes first.
     """
     words = alias.replace("-", " ").split()
     variants = [alias, " ".join(words)]
-    if len(words) <= 6:
+    if len(words) <= 5:
         for i in range(len(words) - 1):
-            for joiner in ("-", ""):
+            joiners = ("-", "") if f"{words[i]}-{words[i + 1]}" in alias else ("-",)
+            for joiner in joiners:
                 variants.append(" ".join([*words[:i], words[i] + joiner + words[i + 1], *words[i + 2:]]))
     return list(dict.fromkeys(variants))

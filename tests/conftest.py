@@ -1,0 +1,32 @@
+"""Shared fixtures: the pipeline built once per test session, on the project's knowledge
+base and on a small fixture knowledge base (tests/data/kb) whose contents the tests know."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.annotate.nlp import build_nlp
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+SHARED = REPO.parent / "shared" / "corpora"
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The pipeline on the project's knowledge base (models/kb)."""
+    return build_nlp()
+
+
+@pytest.fixture(scope="session")
+def small_nlp():
+    """The pipeline on the eight-concept fixture knowledge base."""
+    return build_nlp(DATA / "kb")
+
+
+def entities(nlp, text):
+    """(text, label, concept id, long form) of each entity the pipeline finds in text."""
+    doc = nlp(text)
+    return [(e.text, e.label_, e.kb_id_, e._.long_form.text if e._.long_form is not None else None) for e in doc.ents]

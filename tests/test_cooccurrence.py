@@ -1,0 +1,97 @@
+"""Co-occurrence counts and NPMI on a small corpus checked by hand, and merging."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pipeline.annotate import annotate
+from pipeline.cooccurrence import MAX_DOC_IDS, CooccurrenceCounts, PairCount, read_counts, write_counts
+from pipeline.graph import build_graph, npmi
+from pipeline.read import Record
+
+MORPHINE, VTA, BLA, DIARRHEA, AMYGDALA = "MESH:D009020", "UBERON:0002052", "UBERON:0006107", "HP:0002014", "UBERON:0001876"
+
+CORPUS = [
+    Record("A", "", "Morphine withdrawal activated the VTA. The basolateral amygdala and VTA were linked.", "t", "1"),
+    Record("B", "", "Morphine reduced diarrhea. Diarrhea was absent later.", "t", "2"),
+    Record("C", "", "The VTA and the amygdala were labelled.", "t", "3"),
+]
+
+
+@pytest.fixture(scope="module")
+def documents(small_nlp):
+    return list(annotate(CORPUS, small_nlp))
+
+
+def count(documents):
+    counts = CooccurrenceCounts()
+    for document in documents:
+        counts.add(document)
+    return counts
+
+
+def test_counts_by_hand(documents):
+    counts = count(documents)
+    assert (counts.documents, counts.sentences) == (3, 5)
+    concept_counts = {c: (v.mentions, v.sentences, v.documents) for c, v in counts.concepts.items()}
+    assert concept_counts == {
+        MORPHINE: (2, 2, 2), VTA: (3, 3, 2), BLA: (1, 1, 1), DIARRHEA: (2, 2, 1), AMYGDALA: (1, 1, 1),
+    }
+    pairs = {k: (v.sentences, v.documents, v.doc_ids) for k, v in counts.pairs.items()}
+    assert pairs == {
+        (MORPHINE, VTA): (1, 1, ["A"]),
+        (VTA, BLA): (1, 1, ["A"]),
+        (MORPHINE, BLA): (0, 1, ["A"]),  # same document, different sentences
+        (DIARRHEA, MORPHINE): (1, 1, ["B"]),
+        (AMYGDALA, VTA): (1, 1, ["C"]),
+    }
+    assert counts.pairs[(VTA, BLA)].evidence == "The basolateral amygdala and VTA were linked."
+    assert counts.pairs[(MORPHINE, BLA)].evidence == ""
+
+
+def test_npmi_by_hand():
+    # morphine & VTA in sentences: 1 of 5 together, morphine in 2, VTA in 3.
+    # pmi = ln(0.2 / (0.4 * 0.6)) = ln(0.8333) = -0.18232; npmi = pmi / -ln(0.2) = -0.18232 / 1.60944
+    assert npmi(1, 2, 3, 5) == pytest.approx(-0.113283, abs=1e-6)
+    # morphine & diarrhea: pmi = ln(0.2 / 0.16) = 0.22314; npmi = 0.22314 / 1.60944
+    assert npmi(1, 2, 2, 5) == pytest.approx(0.138647, abs=1e-6)
+    assert npmi(4, 4, 4, 4) == 1.0 and npmi(0, 1, 1, 4) == -1.0
+    assert npmi(2, 2, 2, 8) == pytest.approx(1.0)  # always together
+
+
+def test_graph_by_hand(documents):
+    sentence_graph = build_graph(count(documents), "sentence")
+    assert {frozenset(e) for e in sentence_graph.edges()} == {
+        frozenset(p) for p in [(MORPHINE, VTA), (BLA, VTA), (DIARRHEA, MORPHINE), (AMYGDALA, VTA)]
+    }
+    edge = sentence_graph.edges[MORPHINE, DIARRHEA]
+    assert (edge["weight"], edge["sentences"], edge["documents"], edge["pmids"]) == (1.0, 1, 1, "B")
+    assert edge["npmi"] == pytest.approx(math.log(0.2 / 0.16) / -math.log(0.2), abs=1e-6)
+    assert edge["evidence"] == "Morphine reduced diarrhea."
+    document_graph = build_graph(count(documents), "document")
+    assert document_graph.has_edge(MORPHINE, BLA) and not sentence_graph.has_edge(MORPHINE, BLA)
+    # morphine & VTA in documents: 1 of 3 together, each in 2: pmi = ln((1/3) / (4/9)), npmi = pmi / ln(3)
+    assert document_graph.edges[MORPHINE, VTA]["npmi"] == pytest.approx(math.log(0.75) / math.log(3), abs=1e-6)
+    node = document_graph.nodes[VTA]
+    assert (node["label"], node["name"], node["type"], node["mentions"], node["documents"]) == (
+        "ventral tegmental area", "ventral tegmental area", "BRAIN_REGION", 3, 2)
+    pruned = build_graph(count(documents), "document", min_count=2)
+    assert sorted(pruned.nodes()) == sorted([MORPHINE, VTA]) and pruned.number_of_edges() == 0
+
+
+def test_merging_partitions_equals_counting_all(documents, tmp_path):
+    whole = count(documents)
+    parts = [count(documents[:1]), count(documents[1:])]
+    for i, part in enumerate(parts):
+        write_counts(part, tmp_path / str(i))
+    merged = read_counts(tmp_path / "1").merge(read_counts(tmp_path / "0"))
+    assert merged == whole
+
+
+def test_doc_ids_keep_the_first_in_document_order():
+    pair = PairCount()
+    for doc_id in map(str, range(100, 0, -1)):
+        pair.add_doc_id(doc_id)
+    assert pair.doc_ids == [str(i) for i in range(1, MAX_DOC_IDS + 1)]
