@@ -9,6 +9,13 @@ from pathlib import Path
 from typing import IO, Iterator
 
 
+def _file_mode() -> int:
+    """The mode open() would give a new file: 0o666 less the process umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it to `path` on success."""
@@ -18,6 +25,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _file_mode())  # mkstemp makes files private; outputs are ordinary files
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

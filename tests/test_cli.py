@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,9 @@ def demo_run(tmp_path_factory):
 def test_run_on_the_demo_corpus(demo_run):
     out, result = demo_run
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all((p.stat().st_mode & 0o777) == 0o666 & ~umask for p in out.iterdir())
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["records"]["read"] == summary["records"]["processed"] >= 40
     for line in ("documents", "mentions", "graph", "top concepts", "top edges"):
@@ -74,9 +78,10 @@ def test_graph_has_a_typed_node_per_concept_and_weighted_edges(demo_run):
     assert graph.number_of_edges() > 50 and all(d["weight"] >= 1 for _, _, d in graph.edges(data=True))
     other = igraph.Graph.Read_GraphML(str(out / "graph.graphml"))
     assert (other.vcount(), other.ecount()) == (graph.number_of_nodes(), graph.number_of_edges())
-    # the withdrawal question: the mesolimbic and stress systems are in the demo graph
-    names = {d["name"] for _, d in graph.nodes(data=True)}
-    assert {"ventral tegmental area", "nucleus accumbens", "locus coeruleus", "morphine"} <= names
+    # the withdrawal question: VTA, nucleus accumbens, locus coeruleus, the HPA axis and morphine
+    vta, accumbens, locus_coeruleus, morphine = "UBERON:0002691", "UBERON:0001882", "UBERON:0002148", "MESH:D009020"
+    assert {vta, accumbens, locus_coeruleus, morphine, "NC:hpa_axis"} <= set(graph)
+    assert graph.has_edge(morphine, locus_coeruleus)
 
 
 def test_same_input_same_bytes(demo_run, tmp_path):
