@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup run graph test clean
+.PHONY: setup run graph test clean eval train
 
 setup: $(STAMP)
 
@@ -24,6 +24,13 @@ graph: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+eval: setup
+	$(BIN)/neuroconcepts eval --out reports
+
+# Train the NER on ../shared/corpora/whitetext/train.xml and write models/ner (fixed seed).
+train: setup
+	OMP_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py
 
 clean:
 	rm -rf out .pytest_cache

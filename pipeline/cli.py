@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 
 import click
 
 from pipeline import __version__
+from pipeline.distribute import ENGINES
 from pipeline.errors import InputError, KnowledgeBaseError
+from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
+from pipeline.kb.stats import kb_stats
 from pipeline.graph import WINDOWS
+from pipeline.partition import PARTITION_SIZE
+from pipeline.kb.hierarchy import LEVELS
 from pipeline.read import FORMATS, FieldMap
-from pipeline.workflow import GRAPH_FILE, SUMMARY_FILE, extract, graph, graph_summary, write_summary
+from pipeline.workflow import GRAPH_FILE, SUMMARY_FILE, check_knowledge_base, extract, graph, graph_summary, write_summary
 
 MENTION_FIELDS = ("doc_id", "start", "end", "text", "label", "concept_id", "concept_name")
 
@@ -36,6 +41,10 @@ def _nlp_options(command):
     return command
 
 
+def _ner_option(command):
+    return click.option("--ner/--no-ner", default=None, help="Use the trained NER of models/ner with the knowledge base (default: on when the model is present).")(command)
+
+
 def _reader_options(command):
     command = click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format (default: from each file's extension).")(command)
     command = click.option("--field", "field_map", multiple=True, metavar="ROLE=NAME", help="Input field names for JSONL/CSV, e.g. --field abstract=AB (roles: id, title, abstract, year, journal).")(command)
@@ -43,9 +52,32 @@ def _reader_options(command):
 
 
 def _graph_options(command):
+    command = click.option("--level", type=click.Choice(LEVELS), default="leaf", show_default=True, help="Roll concepts up the knowledge base: leaf (as found), region (e.g. BLA and CeA -> amygdala) or system (e.g. VTA -> mesolimbic dopamine system).")(command)
     command = click.option("--window", type=click.Choice(WINDOWS), default="sentence", show_default=True, help="Co-occurrence window.")(command)
     command = click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True, help="Keep concepts in at least this many documents, and pairs sharing at least this many windows.")(command)
     return command
+
+
+def _scale_options(command):
+    """--workers, --engine, --scheduler, --partition-size and --keep-parts, passed on as `scale`."""
+    @wraps(command)
+    def wrapper(*args, workers, engine, scheduler, partition_size, keep_parts, **kwargs):
+        if scheduler and engine != "dask":
+            raise click.UsageError("--scheduler needs --engine dask")
+        log = None if kwargs.get("quiet") else partial(click.echo, err=True)
+        scale = {"workers": workers, "engine": engine, "scheduler": scheduler, "partition_size": partition_size,
+                 "keep_parts": keep_parts, "log": log}
+        return command(*args, scale=scale, **kwargs)
+
+    for option in (
+        click.option("--keep-parts", is_flag=True, help="Keep the per-partition outputs in OUT/parts/ (see README, Scale)."),
+        click.option("--partition-size", type=click.IntRange(min=1), default=PARTITION_SIZE, show_default=True, help="Records per partition of a big JSONL/CSV/TSV file, and text files per partition (a PubMed XML file is always one partition)."),
+        click.option("--scheduler", metavar="ADDRESS", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --engine dask; default: a local cluster of --workers processes)."),
+        click.option("--engine", type=click.Choice(ENGINES), default="processes", show_default=True, help="Run partitions on local processes or on Dask."),
+        click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (for --engine dask without --scheduler: workers of the local cluster)."),
+    ):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def _quiet_option(command):
@@ -59,15 +91,13 @@ def _fields(field_map: tuple[str, ...]) -> FieldMap:
         raise click.BadParameter(str(err), param_hint="--field") from None
 
 
-def _build_nlp(kb_dir, kb_extra):
+def _build_nlp(kb_dir, kb_extra, ner=None):
     from pipeline.annotate.nlp import build_nlp  # spaCy loads only for commands that annotate
 
-    return build_nlp(kb_dir, kb_extra)
+    return build_nlp(kb_dir, kb_extra, ner)
 
 
 def _load_kb(kb_dir, kb_extra):
-    from pipeline.kb import DEFAULT_KB_DIR, load_kb
-
     return load_kb(kb_dir or DEFAULT_KB_DIR, kb_extra)
 
 
@@ -110,9 +140,11 @@ def cli():
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @_reader_options
 @_nlp_options
+@_ner_option
 @_quiet_option
+@_scale_options
 @_fail_cleanly
-def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, quiet):
+def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, ner, quiet, scale):
     """Annotate a corpus: mentions, documents, rejects and co-occurrence counts in --out.
 
     INPUTS are files or folders: .txt (one document each), .jsonl, .csv, .tsv, PubMed
@@ -121,8 +153,10 @@ def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, quiet):
     \b
     Example:
       neuroconcepts extract pubmed25n0001.xml.gz abstracts.jsonl --out out/x
+      neuroconcepts extract baseline/ --out out/base --workers 2
+      neuroconcepts extract baseline/ --out out/base --engine dask --scheduler tcp://head:8786
     """
-    summary = extract(inputs, out_dir, _build_nlp(kb_dir, kb_extra), fmt, _fields(field_map), _progress(quiet))
+    summary = extract(inputs, out_dir, _build_nlp(kb_dir, kb_extra, ner), fmt, _fields(field_map), _progress(quiet), **scale)
     if not quiet:
         _echo_extract(summary, Path(out_dir))
 
@@ -134,15 +168,16 @@ def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, quiet):
 @_nlp_options
 @_quiet_option
 @_fail_cleanly
-def graph_command(directories, out_file, window, min_count, kb_dir, kb_extra, quiet):
+def graph_command(directories, out_file, window, min_count, level, kb_dir, kb_extra, quiet):
     """Build the concept graph from one or more extract folders (their counts are added up).
 
     \b
     Example:
       neuroconcepts graph out/baseline out/update --window document --min-count 2 --out both.graphml
+      neuroconcepts graph out/demo --level system --out out/demo/systems.graphml
     """
     out_file = Path(out_file or Path(directories[0]) / GRAPH_FILE)
-    concept_graph = graph(directories, out_file, _load_kb(kb_dir, kb_extra), window, min_count)
+    concept_graph = graph(directories, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level)
     if not quiet:
         _echo_graph(graph_summary(concept_graph), out_file)
 
@@ -153,9 +188,11 @@ def graph_command(directories, out_file, window, min_count, kb_dir, kb_extra, qu
 @_reader_options
 @_graph_options
 @_nlp_options
+@_ner_option
 @_quiet_option
+@_scale_options
 @_fail_cleanly
-def run_command(inputs, out_dir, fmt, field_map, window, min_count, kb_dir, kb_extra, quiet):
+def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, kb_dir, kb_extra, ner, quiet, scale):
     """Extract and graph in one go: tables, counts, graph.graphml and summary.json in --out.
 
     \b
@@ -163,11 +200,11 @@ def run_command(inputs, out_dir, fmt, field_map, window, min_count, kb_dir, kb_e
       neuroconcepts run corpora/demo --out out/demo
     """
     out_dir = Path(out_dir)
-    nlp = _build_nlp(kb_dir, kb_extra)
-    summary = extract(inputs, out_dir, nlp, fmt, _fields(field_map), _progress(quiet))
+    nlp = _build_nlp(kb_dir, kb_extra, ner)
+    summary = extract(inputs, out_dir, nlp, fmt, _fields(field_map), _progress(quiet), **scale)
     kb = nlp.get_pipe("concept_matcher").kb
-    concept_graph = graph([out_dir], out_dir / GRAPH_FILE, kb, window, min_count)
-    summary["graph"] = graph_summary(concept_graph) | {"min_count": min_count}
+    concept_graph = graph([out_dir], out_dir / GRAPH_FILE, kb, window, min_count, level)
+    summary["graph"] = graph_summary(concept_graph) | {"min_count": min_count, "level": level}
     write_summary(summary, out_dir / SUMMARY_FILE)
     if not quiet:
         _echo_extract(summary, out_dir)
@@ -178,8 +215,9 @@ def run_command(inputs, out_dir, fmt, field_map, window, min_count, kb_dir, kb_e
 @click.argument("text", required=False, default="-")
 @click.option("--format", "out_format", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True, help="One JSON object per mention, or a tab-separated table.")
 @_nlp_options
+@_ner_option
 @_fail_cleanly
-def annotate_command(text, out_format, kb_dir, kb_extra):
+def annotate_command(text, out_format, kb_dir, kb_extra, ner):
     """Print the concept mentions of TEXT, or of JSONL lines {"id": ..., "text": ...} on stdin (-).
 
     \b
@@ -190,7 +228,7 @@ def annotate_command(text, out_format, kb_dir, kb_extra):
     from pipeline.annotate import annotate
     from pipeline.read.records import Rejection, make_record
 
-    nlp = _build_nlp(kb_dir, kb_extra)
+    nlp = _build_nlp(kb_dir, kb_extra, ner)
     if text == "-":
         items = (_stdin_record(n, line) for n, line in enumerate(sys.stdin, start=1) if line.strip())
     else:
@@ -213,6 +251,78 @@ def annotate_command(text, out_format, kb_dir, kb_extra):
             row = {name: getattr(mention, name) for name in MENTION_FIELDS}
             click.echo(json.dumps(row, ensure_ascii=False) if out_format == "jsonl" else "\t".join(map(str, row.values())))
     sys.exit(1 if failed else 0)
+
+
+@cli.group("kb")
+def kb_group():
+    """Check and count the knowledge base (models/kb, or --kb)."""
+
+
+@kb_group.command("check")
+@_nlp_options
+@_fail_cleanly
+def kb_check_command(kb_dir, kb_extra):
+    """Fail, listing every problem, on duplicate ids, shared aliases with no rule, broken relations or cycles.
+
+    \b
+    Example:
+      neuroconcepts kb check --kb-extra my_terms.tsv
+    """
+    problems = check_knowledge_base(kb_dir or DEFAULT_KB_DIR, kb_extra)
+    for problem in problems:
+        click.echo(f"neuroconcepts: kb: {problem}", err=True)
+    if problems:
+        click.echo(f"neuroconcepts: kb check failed: {len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("kb check: ok")
+
+
+@kb_group.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_nlp_options
+@_fail_cleanly
+def kb_stats_command(as_json, kb_dir, kb_extra):
+    """Concepts, aliases and relations per type.
+
+    \b
+    Example:
+      neuroconcepts kb stats --json
+    """
+    stats = kb_stats(read_kb(kb_dir or DEFAULT_KB_DIR, kb_extra))
+    if as_json:
+        click.echo(json.dumps(stats, indent=2, sort_keys=True))
+        return
+    click.echo(f"{'type':<15}{'concepts':>10}{'aliases':>10}{'part_of':>10}{'member_of':>11}{'is_a':>8}")
+    for label, n in stats["concepts_by_type"].items():
+        relations = stats["relations_by_type"][label]
+        click.echo(f"{label:<15}{n:>10}{stats['aliases_by_type'][label]:>10}{relations['part_of']:>10}{relations['member_of']:>11}{relations['is_a']:>8}")
+    click.echo(f"{'total':<15}{stats['concepts']:>10}{sum(stats['aliases_by_type'].values()):>10}   alias rules: {stats['alias_rules']}")
+
+
+@cli.command("eval")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for eval.md and eval.json.")
+@click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); corpora absent from it are skipped.")
+@_nlp_options
+@_ner_option
+@_fail_cleanly
+def eval_command(out_dir, shared, kb_dir, kb_extra, ner):
+    """Score the extraction against gold corpora (WhiteText dev, AnatEM test, corpora/gold).
+
+    Strict and lenient precision, recall and F1 per label, for the lexicon alone, the
+    NER alone and both combined (and the other ways of merging them); linking accuracy.
+
+    \b
+    Example:
+      neuroconcepts eval --out reports
+    """
+    from pipeline.evaluate.evaluation import DEFAULT_SHARED, evaluate_pipelines
+    from pipeline.evaluate.report import write_report, summary_lines
+
+    results = evaluate_pipelines(Path(shared) if shared else DEFAULT_SHARED, kb_dir, kb_extra, ner)
+    for line in summary_lines(results):
+        click.echo(line)
+    for path in write_report(results, out_dir):
+        click.echo(f"wrote {path}")
 
 
 def _stdin_record(line_number: int, line: str):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import json
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, groupby, product
 from pathlib import Path
+from typing import Callable, Iterable, Mapping
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -76,14 +77,27 @@ class CooccurrenceCounts:
 
     def add(self, document: AnnotatedDocument) -> None:
         """Count one annotated document."""
+        mentions = [(m.sent_id, m.concept_id, m.concept_name, m.label) for m in document.mentions]
+        self.add_mentions(document.record.doc_id, len(document.sentences), mentions, document.sentence_text)
+
+    def add_mentions(
+        self,
+        doc_id: str,
+        n_sentences: int,
+        mentions: Iterable[tuple[int, str, str, str]],
+        sentence_text: Callable[[int], str] | None = None,
+    ) -> None:
+        """Count one document from its (sent_id, concept_id, name, type) mentions.
+
+        Without `sentence_text` no evidence sentence is kept.
+        """
         self.documents += 1
-        self.sentences += len(document.sentences)
+        self.sentences += n_sentences
         by_sentence: dict[int, set[str]] = {}
-        for mention in document.mentions:
-            concept = self.concepts.setdefault(mention.concept_id, ConceptCount(mention.concept_name, mention.label))
+        for sent_id, concept_id, name, label in mentions:
+            concept = self.concepts.setdefault(concept_id, ConceptCount(name, label))
             concept.mentions += 1
-            by_sentence.setdefault(mention.sent_id, set()).add(mention.concept_id)
-        doc_id = document.record.doc_id
+            by_sentence.setdefault(sent_id, set()).add(concept_id)
         in_document: set[str] = set()
         for sent_id, concept_ids in sorted(by_sentence.items()):
             in_document |= concept_ids
@@ -92,7 +106,8 @@ class CooccurrenceCounts:
             for pair in combinations(sorted(concept_ids), 2):
                 count = self.pairs.setdefault(pair, PairCount())
                 count.sentences += 1
-                count.offer_evidence((doc_order(doc_id), sent_id), document.sentence_text(sent_id))
+                if sentence_text is not None:
+                    count.offer_evidence((doc_order(doc_id), sent_id), sentence_text(sent_id))
         for concept_id in in_document:
             self.concepts[concept_id].documents += 1
         for pair in combinations(sorted(in_document), 2):
@@ -118,6 +133,39 @@ class CooccurrenceCounts:
             if theirs.evidence_key:
                 ours.offer_evidence(theirs.evidence_key, theirs.evidence)
         return self
+
+
+def rollup_counts(
+    leaf: CooccurrenceCounts,
+    mentions: Iterable[dict],
+    groups: Mapping[str, tuple[str, ...]],
+    describe: Callable[[str], tuple[str, str]],
+) -> CooccurrenceCounts:
+    """Counts with concepts replaced by the groups they roll up into (kb.hierarchy.rollup_map).
+
+    `mentions` are the rows of the mentions table (doc_id, sent_id, concept_id, ...), in
+    document order; `describe` gives a group's (name, type). Sentence and document
+    counts are recounted from the mentions, so a document naming the basolateral and
+    the central amygdala counts once for the amygdala; evidence sentences and document
+    ids come from the leaf pairs.
+    """
+    counts = CooccurrenceCounts()
+    for doc_id, rows in groupby(mentions, key=lambda row: row["doc_id"]):
+        mapped = [
+            (row["sent_id"], group, *(describe(group) if group != row["concept_id"] else (row["concept_name"], row["label"])))
+            for row in rows
+            for group in groups.get(row["concept_id"], (row["concept_id"],))
+        ]
+        counts.add_mentions(doc_id, 0, mapped)
+    counts.documents, counts.sentences = leaf.documents, leaf.sentences
+    for (a, b), pair in leaf.pairs.items():
+        if not pair.evidence_key:
+            continue
+        for group_pair in product(groups.get(a, (a,)), groups.get(b, (b,))):
+            rolled = counts.pairs.get(tuple(sorted(group_pair)))
+            if rolled is not None:
+                rolled.offer_evidence(pair.evidence_key, pair.evidence)
+    return counts
 
 
 def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> None:

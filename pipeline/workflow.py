@@ -6,37 +6,30 @@ Each function works without the CLI; `pipeline.cli` only parses options and prin
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Sequence
 
 import networkx as nx
+import pyarrow.parquet as pq
 from spacy.language import Language
-from tqdm import tqdm
 
-from pipeline.annotate import annotate
 from pipeline.atomic import atomic_open
-from pipeline.cooccurrence import CooccurrenceCounts, read_counts, write_counts
+from pipeline.cooccurrence import CooccurrenceCounts, read_counts, rollup_counts, write_counts
+from pipeline.distribute import run_partitions
 from pipeline.export.graphml import write_graphml
 from pipeline.graph import build_graph
-from pipeline.kb import KnowledgeBase
-from pipeline.read import FieldMap, Record, Rejection, list_inputs, read_corpus
-from pipeline.tabulate import TableWriter
+from pipeline.kb import KnowledgeBase, kb_files, read_kb
+from pipeline.kb.check import check_kb
+from pipeline.kb.hierarchy import rollup_map
+from pipeline.partition import PARTITION_SIZE, PARTS_DIR, join_parts, plan_partitions
+from pipeline.read import FieldMap, list_inputs
+from pipeline.tabulate import MENTIONS_FILE
 
 SUMMARY_FILE = "summary.json"
+MENTION_COLUMNS = ["doc_id", "sent_id", "concept_id", "concept_name", "label"]
 GRAPH_FILE = "graph.graphml"
-
-
-def _records(items: Iterable[Record | Rejection], writer: TableWriter, tally: Counter) -> Iterable[Record]:
-    """Pass records on; send rejections to the rejects file and count both."""
-    for item in items:
-        tally["read"] += 1
-        if isinstance(item, Rejection):
-            tally["rejected"] += 1
-            tally["rejected: " + item.kind] += 1
-            writer.reject(item)
-        else:
-            yield item
 
 
 def extract(
@@ -46,35 +39,47 @@ def extract(
     fmt: str | None = None,
     fields: FieldMap = FieldMap(),
     progress: bool = False,
+    workers: int = 1,
+    engine: str = "processes",
+    scheduler: str | None = None,
+    partition_size: int = PARTITION_SIZE,
+    keep_parts: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> dict:
     """Read the inputs, annotate every record, write the tables and counts to out_dir.
+
+    The corpus is annotated in partitions (pipeline.partition), in this process or on
+    `workers` processes, or on Dask (`engine="dask"`, on the cluster at `scheduler` or
+    a local one); the parts are then joined, so the outputs are the same whatever
+    runs them. A run that was killed resumes: finished partitions are not run again.
+    The parts folder is removed at the end unless `keep_parts`.
 
     Returns the summary (also written to summary.json): records read, processed and
     rejected (read = processed + rejected), mentions by type and concepts found.
     """
     out_dir = Path(out_dir)
     files = list_inputs(inputs, fmt)  # a missing or unknown input fails before any work
-    counts = CooccurrenceCounts()
-    tally: Counter = Counter()
-    by_type: Counter = Counter()
-    with TableWriter(out_dir) as writer:
-        records = _records(read_corpus(inputs, fmt, fields), writer, tally)
-        bar = tqdm(records, desc="documents", unit=" docs", disable=not progress, leave=False)
-        for document in annotate(bar, nlp):
-            writer.add(document)
-            counts.add(document)
-            by_type.update(m.label for m in document.mentions)
+    parts_dir = out_dir / PARTS_DIR
+    partitions = plan_partitions(files, fields, partition_size)
+    results = run_partitions(partitions, fields, parts_dir, nlp, engine, workers, scheduler, progress, log)
+    part_dirs = [parts_dir / p.name for p in partitions]
+    join_parts(part_dirs, out_dir)
+    counts = merged_counts(part_dirs)
     write_counts(counts, out_dir)
+    tally = sum((Counter(r.tally) for r in results), Counter())
+    by_type = sum((Counter(r.mentions_by_type) for r in results), Counter())
     summary = {
         "inputs": [{"file": str(path), "format": file_format} for path, file_format in files],
-        "records": {"read": tally["read"], "processed": writer.n_documents, "rejected": tally["rejected"]},
+        "records": {"read": tally["read"], "processed": sum(r.documents for r in results), "rejected": tally["rejected"]},
         "rejected_by_reason": {k.split(": ", 1)[1]: v for k, v in sorted(tally.items()) if k.startswith("rejected: ")},
         "sentences": counts.sentences,
-        "mentions": writer.n_mentions,
+        "mentions": sum(r.mentions for r in results),
         "mentions_by_type": dict(sorted(by_type.items())),
         "concepts": len(counts.concepts),
     }
     write_summary(summary, out_dir / SUMMARY_FILE)
+    if not keep_parts:
+        shutil.rmtree(parts_dir)
     return summary
 
 
@@ -85,11 +90,19 @@ def write_summary(summary: dict, path: str | Path) -> None:
         handle.write("\n")
 
 
-def merged_counts(directories: Sequence[str | Path]) -> CooccurrenceCounts:
-    """The co-occurrence counts of several extract directories, added up."""
+def merged_counts(
+    directories: Sequence[str | Path], kb: KnowledgeBase | None = None, level: str = "leaf"
+) -> CooccurrenceCounts:
+    """The co-occurrence counts of several extract directories, rolled up to `level` and added up."""
+    groups = rollup_map(kb, level) if level != "leaf" else {}
     counts = CooccurrenceCounts()
     for directory in directories:
-        counts.merge(read_counts(directory))
+        leaf = read_counts(directory)
+        if groups:
+            batches = pq.ParquetFile(Path(directory) / MENTIONS_FILE).iter_batches(columns=MENTION_COLUMNS)
+            mentions = (row for batch in batches for row in batch.to_pylist())
+            leaf = rollup_counts(leaf, mentions, groups, lambda c: (kb[c].name, kb[c].type))
+        counts.merge(leaf)
     return counts
 
 
@@ -99,12 +112,31 @@ def graph(
     kb: KnowledgeBase | None = None,
     window: str = "sentence",
     min_count: int = 1,
+    level: str = "leaf",
 ) -> nx.Graph:
-    """Build the concept graph from one or more extract directories and write it as GraphML."""
+    """Build the concept graph from one or more extract directories and write it as GraphML.
+
+    `level` rolls concepts up the knowledge base's hierarchy (leaf, region or system;
+    see pipeline.kb.hierarchy) and needs `kb`.
+    """
+    if level != "leaf" and kb is None:
+        raise ValueError(f"rolling up to level {level!r} needs the knowledge base")
     xrefs = {concept.id: concept.xrefs for concept in kb} if kb else {}
-    concept_graph = build_graph(merged_counts(directories), window, min_count, xrefs)
+    concept_graph = build_graph(merged_counts(directories, kb, level), window, min_count, xrefs)
+    concept_graph.graph["level"] = level
     write_graphml(concept_graph, out_file)
     return concept_graph
+
+
+def check_knowledge_base(kb_dir: str | Path, extra: Sequence[str | Path] = ()) -> list[str]:
+    """All problems of a knowledge base (duplicates, relations, cycles, shared aliases), one message each."""
+    from pipeline.annotate.nlp import build_tokenizer
+    from pipeline.annotate.patterns import resolve_patterns, tokenize_patterns
+
+    kb = read_kb(kb_dir, extra)
+    tokenizer = build_tokenizer()
+    collisions = resolve_patterns(kb, tokenize_patterns(kb, tokenizer.pipe)).collisions
+    return check_kb(kb, kb_files(kb_dir), collisions)
 
 
 def graph_summary(concept_graph: nx.Graph, top: int = 10) -> dict:

@@ -19,7 +19,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.annotate.normalize import alias_variants
+from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, resolve_patterns, tokenize_patterns
 from pipeline.kb import DEFAULT_KB_DIR, KnowledgeBase, load_kb
 
 SOURCE_LEXICON = "lexicon"
@@ -55,55 +55,27 @@ class ConceptMatcher:
         self.name = name
         self.kb = kb
         self.vocab = nlp.vocab
+        self.patterns = resolve_patterns(kb, tokenize_patterns(kb, nlp.tokenizer.pipe))
         self.synonyms = PhraseMatcher(nlp.vocab, attr="NORM")
         self.abbreviations = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.if_defined: dict[str, set[str]] = {}
-        self._add_patterns(nlp)
-
-    def _add_patterns(self, nlp: Language) -> None:
-        """One pattern per distinct normal form; when two concepts share one, the first read wins."""
-        seen: set[tuple] = set()
-        for matcher, attr, aliases in (
-            (self.synonyms, "norm_", self._synonyms()),
-            (self.abbreviations, "orth_", self._abbreviations()),
-        ):
+        for matcher, patterns in ((self.synonyms, self.patterns.synonyms), (self.abbreviations, self.patterns.abbreviations)):
             by_concept: dict[str, list[Doc]] = {}
-            texts = [text for _, text in aliases]
-            for (concept_id, _), pattern in zip(aliases, nlp.tokenizer.pipe(texts)):
-                key = (attr, tuple(getattr(token, attr) for token in pattern))
-                if key not in seen:
-                    seen.add(key)
-                    by_concept.setdefault(concept_id, []).append(pattern)
-            for concept_id, patterns in by_concept.items():
-                matcher.add(concept_id, patterns)
-        for concept in self.kb:
+            for pattern in patterns:
+                by_concept.setdefault(pattern.concept_id, []).append(pattern.doc)
+            for concept_id, docs in by_concept.items():
+                matcher.add(concept_id, docs)
+        self.if_defined: dict[str, set[str]] = {}
+        for concept in kb:
             for short in concept.abbreviations_if_defined:
                 self.if_defined.setdefault(short, set()).add(concept.id)
-
-    def _synonyms(self) -> list[tuple[str, str]]:
-        return [
-            (concept.id, variant)
-            for concept in self.kb
-            for alias in (concept.name, *concept.synonyms)
-            for variant in alias_variants(alias)
-        ]
-
-    def _abbreviations(self) -> list[tuple[str, str]]:
-        pairs = []
-        for concept in self.kb:
-            for short in concept.abbreviations:
-                variants = alias_variants(short)
-                if short[-1].isupper():
-                    variants.append(short + "s")  # MORs, VTAs
-                pairs.extend((concept.id, variant) for variant in variants)
-        return pairs
 
     def __call__(self, doc: Doc) -> Doc:
         strings = self.vocab.strings
         spans = [
             self._span(doc, start, end, strings[match_id])
-            for matcher in (self.synonyms, self.abbreviations)
+            for kind, matcher in ((SYNONYM, self.synonyms), (ABBREVIATION, self.abbreviations))
             for match_id, start, end in matcher(doc)
+            if self._in_context(doc, kind, start, end)
         ]
         spans = filter_spans(spans)
         defined, undefined = self._defined_abbreviations(doc, spans)
@@ -115,6 +87,12 @@ class ConceptMatcher:
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for doc in docs:
             yield self(doc)
+
+    def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:
+        """False for an alias that needs a context word its sentence lacks (alias rules)."""
+        tokens = doc[start:end]
+        context = self.patterns.context.get((kind, tuple(t.norm_ if kind == SYNONYM else t.text for t in tokens)))
+        return context is None or any(token.norm_ in context for token in tokens.sent)
 
     def _span(self, doc: Doc, start: int, end: int, concept_id: str) -> Span:
         span = Span(doc, start, end, label=self.kb[concept_id].type, kb_id=concept_id)

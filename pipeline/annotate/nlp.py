@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import spacy
 from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers "abbreviation_detector")
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.attrs import NORM
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
 from pipeline.annotate import concept_matcher  # noqa: F401  (registers "concept_matcher")
+from pipeline.annotate.ner import NER_MODEL_DIR, ner_model_available  # registers "ner_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
 
 
@@ -34,15 +36,35 @@ MODIFIER_SUFFIXES = (
     "derived", "targeted", "binding", "receptive", "selective", "free",
 )
 MODIFIER_INFIX = r"(?<=[^\W_])-(?=(?:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[^\w-]))"
+# An abbreviation in parentheses glued to the word before it, "nucleus(STh)" (common in
+# WhiteText and in some PubMed records), splits as "nucleus ( STh )"; chemical names such
+# as "bis(2-chloroethyl)" or "(+)-MK-801" keep their parentheses.
+GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)"  # ")" is already split off as a suffix
 
 
-def use_scispacy_tokenizer(nlp: Language) -> None:
-    """scispaCy's combined_rule_tokenizer, with hyphenated modifiers split off (MODIFIER_INFIX)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes
-        nlp.tokenizer = combined_rule_tokenizer(nlp)
-        infixes = nlp.tokenizer.infix_finditer.__self__.pattern
-        nlp.tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{infixes}").finditer
+TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"
+
+
+@spacy.registry.tokenizers(TOKENIZER)
+def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
+    """The project's tokenizer, by name, so that a config (the trained NER's) reproduces it.
+
+    scispaCy's combined_rule_tokenizer with hyphenated modifiers (MODIFIER_INFIX) and
+    glued abbreviations (GLUED_ABBREVIATION_INFIX) split off; it also installs the
+    normalised NORMs on the vocabulary.
+    """
+    def make_tokenizer(nlp: Language) -> Tokenizer:
+        # combined_rule_tokenizer copies token_match from nlp.tokenizer, which is not built yet
+        nlp.tokenizer = Tokenizer(nlp.vocab, token_match=nlp.Defaults.token_match)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes
+            tokenizer = combined_rule_tokenizer(nlp)
+        infixes = tokenizer.infix_finditer.__self__.pattern
+        tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{GLUED_ABBREVIATION_INFIX}|{infixes}").finditer
+        install_norms(nlp.vocab)
+        return tokenizer
+
+    return make_tokenizer
 
 
 def install_norms(vocab: Vocab) -> None:
@@ -52,21 +74,35 @@ def install_norms(vocab: Vocab) -> None:
         lexeme.norm_ = normalize_word(lexeme.orth_)
 
 
-def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] = ()) -> Language:
-    """The neuroconcepts pipeline: scispaCy tokenizer, sentencizer, abbreviations, concepts.
+def build_tokenizer() -> Tokenizer:
+    """The pipeline's tokenizer alone (with the normalised NORMs), for tokenizing aliases."""
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}}).tokenizer
+
+
+def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] = (), ner: bool | None = None) -> Language:
+    """The neuroconcepts pipeline: scispaCy tokenizer, sentencizer, abbreviations, NER, concepts.
 
     - scispaCy's combined_rule_tokenizer on a blank English pipeline, with hyphenated
       modifiers split off ("naloxone-precipitated" -> naloxone, -, precipitated);
     - spaCy's rule-based sentencizer (scispaCy's pysbd_sentencizer runs at about 50
       abstracts a second, an order of magnitude slower);
     - scispaCy's AbbreviationDetector;
+    - with `ner` (default: when models/ner holds a trained model), the trained NER
+      (spaCy's `ner`, from models/ner) and `ner_spans`, which keeps its spans in
+      doc.spans["ner"];
     - the concept_matcher over the knowledge base in models/kb (or `kb_dir`) plus the
-      user's extra files.
+      user's extra files;
+    - with `ner`, the entity_merger, which merges NER spans and concepts (pipeline/annotate/ner.py).
     """
-    nlp = spacy.blank("en")
-    use_scispacy_tokenizer(nlp)
-    install_norms(nlp.vocab)
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("abbreviation_detector")
+    if ner is None:
+        ner = ner_model_available()
+    if ner:
+        nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=["tokenizer"]))
+        nlp.add_pipe("ner_spans")
     nlp.add_pipe("concept_matcher", config={"kb_dir": str(kb_dir) if kb_dir else None, "kb_extra": [str(p) for p in kb_extra]})
+    if ner:
+        nlp.add_pipe("entity_merger")
     return nlp

@@ -1,4 +1,6 @@
-"""The knowledge base of neurobiological concepts (models/kb), as tab-separated files.
+"""Concepts and the knowledge base: reading, writing and merging the TSV files.
+
+The knowledge base of neurobiological concepts lives in models/kb as tab-separated files.
 
 The format is described in models/kb/FORMAT.md: one row per concept with its id, type,
 preferred name, synonyms, abbreviations and relations. Users add concepts or synonyms
@@ -16,13 +18,17 @@ from typing import Iterable
 
 from pipeline.atomic import atomic_open
 from pipeline.errors import KnowledgeBaseError
+from pipeline.kb.alias_rules import AliasRule, read_alias_rules
 
 LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
 LIST_COLUMNS = ("synonyms", "abbreviations", "abbreviations_if_defined", "part_of", "member_of", "is_a", "xrefs")
 COLUMNS = ("id", "type", "name", *LIST_COLUMNS, "provenance")
 RELATIONS = ("part_of", "member_of", "is_a")
 
-DEFAULT_KB_DIR = Path(os.environ.get("NEUROCONCEPTS_MODELS", Path(__file__).resolve().parent.parent / "models")) / "kb"
+MODELS_DIR = Path(os.environ.get("NEUROCONCEPTS_MODELS", Path(__file__).resolve().parents[2] / "models"))
+DEFAULT_KB_DIR = MODELS_DIR / "kb"
+ALIAS_RULES_FILE = "alias_rules.tsv"
+REGION_LEVEL_FILE = "region_level.tsv"
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,13 @@ class Concept:
     provenance: str = ""
 
     def merged(self, other: "Concept") -> "Concept":
-        """This concept with the aliases, relations and xrefs of another row for the same id."""
+        """This concept with the name, aliases, relations and xrefs of another row for the same id.
+
+        The first row's name and type stay; the other's name becomes a synonym.
+        """
         extra = {name: tuple(dict.fromkeys(getattr(self, name) + getattr(other, name))) for name in LIST_COLUMNS}
+        if other.name != self.name:
+            extra["synonyms"] = tuple(dict.fromkeys((*extra["synonyms"], other.name)))
         provenance = "; ".join(p for p in dict.fromkeys((self.provenance, other.provenance)) if p)
         return replace(self, **extra, provenance=provenance)
 
@@ -53,10 +64,15 @@ class KnowledgeBase:
     """Concepts by id, in the order they were read."""
 
     concepts: dict[str, Concept] = field(default_factory=dict)
+    origins: dict[str, list[str]] = field(default_factory=dict)
+    alias_rules: list[AliasRule] = field(default_factory=list)
+    region_level: list[str] = field(default_factory=list)
 
-    def add(self, concept: Concept) -> None:
+    def add(self, concept: Concept, origin: str = "") -> None:
+        """Add a concept; a second row with the same id adds its aliases and relations."""
         known = self.concepts.get(concept.id)
         self.concepts[concept.id] = known.merged(concept) if known else concept
+        self.origins.setdefault(concept.id, []).append(origin)
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -75,8 +91,11 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in cell.split("|") if item.strip())
 
 
-def read_concepts(path: str | Path) -> list[Concept]:
-    """Read one knowledge-base TSV file; a row that breaks the format raises KnowledgeBaseError."""
+def read_concepts(path: str | Path) -> list[tuple[Concept, str]]:
+    """Read one knowledge-base TSV file: (concept, "file:line") pairs.
+
+    A row that breaks the format raises KnowledgeBaseError naming the file and line.
+    """
     path = Path(path)
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -95,7 +114,8 @@ def read_concepts(path: str | Path) -> list[Concept]:
             if label not in LABELS:
                 raise KnowledgeBaseError(f"{where}: type {label!r} is not one of {', '.join(LABELS)}")
             lists = {column: _split(row.get(column) or "") for column in LIST_COLUMNS}
-            concepts.append(Concept(concept_id, label, name, **lists, provenance=(row.get("provenance") or "").strip()))
+            concept = Concept(concept_id, label, name, **lists, provenance=(row.get("provenance") or "").strip())
+            concepts.append((concept, where))
         return concepts
 
 
@@ -113,15 +133,34 @@ def kb_files(kb_dir: str | Path = DEFAULT_KB_DIR) -> list[Path]:
     return sorted(Path(kb_dir, "concepts").glob("*.tsv"))
 
 
-def load_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = ()) -> KnowledgeBase:
-    """Load the knowledge base and any extra files of the user's, and check it."""
+def read_region_level(path: str | Path) -> list[str]:
+    """Concept ids of the region-level file (a TSV with columns concept_id and name)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        if "concept_id" not in (reader.fieldnames or []):
+            raise KnowledgeBaseError(f"{path}:1: header must name the column concept_id")
+        return [row["concept_id"].strip() for row in reader if row["concept_id"].strip()]
+
+
+def read_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = ()) -> KnowledgeBase:
+    """Read the knowledge base and any extra files of the user's, without checking it."""
     files = kb_files(kb_dir)
     if not files:
         raise KnowledgeBaseError(f"{kb_dir}: no knowledge base here (expected concepts/*.tsv)")
-    kb = KnowledgeBase()
+    region_level_file = Path(kb_dir) / REGION_LEVEL_FILE
+    kb = KnowledgeBase(
+        alias_rules=read_alias_rules(Path(kb_dir) / ALIAS_RULES_FILE),
+        region_level=read_region_level(region_level_file) if region_level_file.exists() else [],
+    )
     for path in [*files, *map(Path, extra)]:
-        for concept in read_concepts(path):
-            kb.add(concept)
+        for concept, origin in read_concepts(path):
+            kb.add(concept, origin)
+    return kb
+
+
+def load_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = ()) -> KnowledgeBase:
+    """Read the knowledge base and extra files; a relation to an unknown concept is an error."""
+    kb = read_kb(kb_dir, extra)
     problems = check_relations(kb)
     if problems:
         raise KnowledgeBaseError(problems[0])

@@ -1,0 +1,107 @@
+"""The trained NER (models/ner) and how its entities combine with the concept matcher's.
+
+`build_nlp(ner=True)` sources spaCy's own `ner` component from the pipeline that
+`make train` writes to models/ner (see models/ner.cfg) and runs it before the concept
+matcher. Because the concept matcher sets doc.ents afresh, `ner_spans` first moves the
+NER's entities to doc.spans["ner"]; `entity_merger`, after the concept matcher, merges
+them with the matcher's entities by one of MERGE_POLICIES:
+
+- ``ner_first`` (the default, chosen on WhiteText dev and the gold corpus, see
+  reports/eval.md): every NER span is kept, and lexicon entities that overlap none are
+  added. An NER span with exactly a lexicon entity's boundaries takes its label and
+  concept (source "lexicon");
+- ``lexicon_first``: every lexicon entity is kept, NER spans that overlap none are added;
+- ``longest``: of overlapping spans the longest is kept (the lexicon's on a tie).
+
+Kept NER spans without a lexicon twin have source "ner"; their concept id comes from
+the linker (linking.py) when one is given, else they stay unlinked (NC:unlinked:...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from pipeline.annotate import concept_matcher  # noqa: F401  (registers Span._.concept_source)
+from pipeline.annotate.linking import unlinked_ids
+from pipeline.kb import MODELS_DIR
+
+NER_MODEL_DIR = MODELS_DIR / "ner"
+NER_SPANS_KEY = "ner"
+SOURCE_NER = "ner"
+MERGE_POLICIES = ("ner_first", "lexicon_first", "longest")
+DEFAULT_POLICY = "ner_first"
+
+
+class UnknownMergePolicy(ValueError):
+    """The entity_merger's policy must be one of MERGE_POLICIES."""
+
+
+def ner_model_available(model_dir: str | Path = NER_MODEL_DIR) -> bool:
+    """Whether a trained NER pipeline is present (`make train` writes one)."""
+    return (Path(model_dir) / "ner" / "model").is_file()
+
+
+@Language.component("ner_spans", assigns=["doc.spans"])
+def ner_spans(doc: Doc) -> Doc:
+    """Move the NER's entities to doc.spans["ner"], before the concept matcher sets doc.ents."""
+    doc.spans[NER_SPANS_KEY] = list(doc.ents)
+    doc.ents = ()
+    return doc
+
+
+def _overlaps(span: Span, others: Iterable[Span]) -> bool:
+    return any(span.start < other.end and other.start < span.end for other in others)
+
+
+@Language.factory(
+    "entity_merger",
+    default_config={"policy": DEFAULT_POLICY},
+    requires=["doc.ents", "doc.spans"],
+    assigns=["doc.ents", "span._.concept_source"],
+)
+def make_entity_merger(nlp: Language, name: str, policy: str) -> "EntityMerger":
+    """Merge the NER's spans (doc.spans["ner"]) with the concept matcher's entities."""
+    return EntityMerger(policy, name=name)
+
+
+class EntityMerger:
+    """Sets doc.ents to the merge of the NER's spans and the lexicon's entities (see the module docstring)."""
+
+    def __init__(self, policy: str = DEFAULT_POLICY, name: str = "entity_merger", link: Callable[[list[Span]], list[str]] = unlinked_ids) -> None:
+        if policy not in MERGE_POLICIES:
+            raise UnknownMergePolicy(f"unknown merge policy {policy!r}: use one of {', '.join(MERGE_POLICIES)}")
+        self.name = name
+        self.policy = policy
+        self.link = link
+
+    def __call__(self, doc: Doc) -> Doc:
+        lexicon = list(doc.ents)
+        ner = list(doc.spans[NER_SPANS_KEY]) if NER_SPANS_KEY in doc.spans else []
+        if self.policy == "ner_first":
+            merged = ner + [span for span in lexicon if not _overlaps(span, ner)]
+        elif self.policy == "lexicon_first":
+            merged = lexicon + [span for span in ner if not _overlaps(span, lexicon)]
+        else:
+            merged = filter_spans(lexicon + ner)
+        by_boundaries = {(span.start, span.end): span for span in lexicon}
+        kept = [by_boundaries.get((span.start, span.end), span) for span in merged]
+        new = [span for span in kept if span._.concept_source is None]
+        linked = dict(zip(((span.start, span.end) for span in new), self.link(new)))
+        doc.ents = sorted((self._ner_span(span, linked[span.start, span.end]) if span._.concept_source is None else span for span in kept),
+                          key=lambda span: span.start)
+        return doc
+
+    @staticmethod
+    def _ner_span(span: Span, concept_id: str) -> Span:
+        span = Span(span.doc, span.start, span.end, label=span.label, kb_id=concept_id)
+        span._.concept_source = SOURCE_NER
+        return span
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        for doc in docs:
+            yield self(doc)

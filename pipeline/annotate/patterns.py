@@ -1,0 +1,140 @@
+"""Matcher patterns from the knowledge base: every alias variant, tokenized, with its key.
+
+Synonyms and preferred names are keyed by the normal forms of their tokens (the NORM
+the matcher compares); abbreviations by their exact tokens (ORTH). `resolve_patterns`
+applies the knowledge base's alias rules and settles aliases that several concepts
+share, reporting those no rule settles: the first concept read keeps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Iterable
+
+from spacy.tokens import Doc
+
+from pipeline.annotate.normalize import alias_variants, normalize_word
+from pipeline.kb import KnowledgeBase
+
+SYNONYM = "synonym"
+ABBREVIATION = "abbreviation"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One tokenized alias variant of a concept."""
+
+    concept_id: str
+    kind: str
+    alias: str
+    doc: Doc = field(compare=False, repr=False)
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(token.text for token in self.doc)
+
+    @cached_property
+    def norm_key(self) -> tuple[str, ...]:
+        return tuple(token.norm_ for token in self.doc)
+
+    @cached_property
+    def key(self) -> tuple[str, ...]:
+        """What the matcher compares: normal forms for synonyms, exact tokens for abbreviations."""
+        return self.norm_key if self.kind == SYNONYM else self.words
+
+
+@dataclass(frozen=True)
+class Collision:
+    """An alias that several concepts claim and no alias rule settles."""
+
+    alias: str
+    concept_ids: tuple[str, ...]
+    kept: str
+
+
+@dataclass
+class ResolvedPatterns:
+    """The patterns the matcher uses, context requirements, and unsettled collisions."""
+
+    synonyms: list[Pattern] = field(default_factory=list)
+    abbreviations: list[Pattern] = field(default_factory=list)
+    context: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
+    collisions: list[Collision] = field(default_factory=list)
+
+
+def alias_texts(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
+    """(concept id, kind, alias, variant text) for every alias variant in the knowledge base."""
+    rows = []
+    for concept in kb:
+        for alias in (concept.name, *concept.synonyms):
+            rows.extend((concept.id, SYNONYM, alias, variant) for variant in alias_variants(alias))
+        for short in concept.abbreviations:
+            variants = alias_variants(short)
+            if short[-1].isupper():
+                variants.append(short + "s")  # MORs, VTAs
+            rows.extend((concept.id, ABBREVIATION, short, variant) for variant in variants)
+    return rows
+
+
+def tokenize_patterns(kb: KnowledgeBase, tokenize: Callable[[Iterable[str]], Iterable[Doc]]) -> list[Pattern]:
+    """Tokenize every alias variant (tokenize is e.g. nlp.tokenizer.pipe)."""
+    rows = alias_texts(kb)
+    docs = tokenize(variant for *_, variant in rows)
+    return [Pattern(concept_id, kind, alias, doc) for (concept_id, kind, alias, _), doc in zip(rows, docs)]
+
+
+def _alias_key(alias: str) -> tuple[str, ...]:
+    return tuple(normalize_word(word) for word in alias.replace("-", " ").split())
+
+
+def resolve_patterns(kb: KnowledgeBase, patterns: list[Pattern]) -> ResolvedPatterns:
+    """Apply the alias rules and settle shared aliases (see the module docstring)."""
+    rules = {(rule.rule, _alias_key(rule.alias)): rule for rule in kb.alias_rules}
+    never = {(key, rule.concept_id) for (kind, key), rule in rules.items() if kind == "never"}
+
+    def is_pruned(pattern: Pattern) -> bool:
+        key = _alias_key(pattern.alias)
+        return (key, "") in never or (key, pattern.concept_id) in never
+
+    def winner(alias: str, claims: list[str]) -> str:
+        rule = rules.get(("prefer", _alias_key(alias)))
+        if rule is not None and rule.concept_id in claims:
+            return rule.concept_id
+        collision = Collision(alias, tuple(claims), claims[0])
+        if collision not in resolved.collisions:
+            resolved.collisions.append(collision)
+        return claims[0]
+
+    resolved = ResolvedPatterns()
+    kept = [p for p in patterns if not is_pruned(p)]
+    owners: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    first: dict[tuple[str, tuple[str, ...]], Pattern] = {}
+    for pattern in kept:
+        slot = (pattern.kind, pattern.key)
+        claims = owners.setdefault(slot, [])
+        if pattern.concept_id not in claims:
+            claims.append(pattern.concept_id)
+        first.setdefault(slot, pattern)
+    owner = {slot: (claims[0] if len(claims) == 1 else winner(first[slot].alias, claims)) for slot, claims in owners.items()}
+    # an abbreviation whose normal form is also a synonym of another concept: the synonym
+    # matcher would match it too, so one of them gives way (a prefer rule decides).
+    for (kind, key), concept_id in list(owner.items()):
+        synonym_slot = (SYNONYM, tuple(normalize_word(w) for w in key))
+        if kind == ABBREVIATION and owner.get(synonym_slot, concept_id) != concept_id:
+            claims = [owner[synonym_slot], concept_id]
+            keep = winner(first[(kind, key)].alias, claims)
+            del owner[(kind, key) if keep != concept_id else synonym_slot]
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for pattern in kept:
+        slot = (pattern.kind, pattern.key)
+        if owner.get(slot) == pattern.concept_id and slot not in seen:
+            seen.add(slot)
+            (resolved.synonyms if pattern.kind == SYNONYM else resolved.abbreviations).append(pattern)
+    for (kind, key), rule in rules.items():
+        if kind == "context":
+            context = frozenset(normalize_word(word.lower()) for word in rule.context)
+            for pattern in kept:
+                if _alias_key(pattern.alias) == key and rule.concept_id in ("", pattern.concept_id):
+                    resolved.context[(pattern.kind, pattern.key)] = context
+    return resolved

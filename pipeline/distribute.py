@@ -1,0 +1,167 @@
+"""Run the partitions of an extract: in this process, on a pool of processes, or on Dask.
+
+Three engines give the same parts, because the partition plan does not depend on them:
+
+- one worker (the default): every partition in this process, with the caller's pipeline;
+- `processes` with N workers: a pool of N processes (concurrent.futures), each loading
+  the pipeline once from a pickled copy;
+- `dask`: a Dask cluster, an existing one (`scheduler` = its address) or a LocalCluster
+  of N single-threaded worker processes. The pickled pipeline is scattered to every
+  worker once. Workers read the inputs and write the parts themselves, so on a real
+  cluster the inputs and the output folder must be on a file system they all see.
+
+The work is two passes: record ids (to find duplicate ids across partitions, cheap), then
+annotation of every partition not already finished (see pipeline.partition).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from spacy.language import Language
+from spacy.tokens.underscore import Underscore
+from tqdm import tqdm
+
+import pipeline.annotate.nlp  # noqa: F401  (its warning filters, in every worker process)
+from pipeline.errors import InputError
+from pipeline.partition import (
+    Partition, PartitionResult, PartitionTask, find_duplicates, fingerprint, finished, record_ids, run_partition,
+)
+from pipeline.read import FieldMap
+
+ENGINES = ("processes", "dask")
+
+_PIPELINES: dict[str, Language] = {}  # pipelines unpickled in this (worker) process, by digest
+
+
+class WorkerInputError(Exception):
+    """An InputError raised in a worker, carried back to the caller (args: path, position, message)."""
+
+
+def _pickle_pipeline(nlp: Language) -> bytes:
+    """The pipeline and the custom attributes its components registered (doc._.abbreviations...),
+    pickled as spaCy does for nlp.pipe(n_process=...)."""
+    return pickle.dumps((nlp, Underscore.get_state()))
+
+
+def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
+    """The pipeline with this digest, unpickled once per process."""
+    if key not in _PIPELINES:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes, compiled again
+            nlp, underscore = pickle.loads(payload)
+        Underscore.load_state(underscore)
+        _PIPELINES[key] = nlp
+    return _PIPELINES[key]
+
+
+def _ids_task(partition: Partition, fields: FieldMap) -> list[tuple[int, str, str]]:
+    try:
+        return record_ids(partition, fields)
+    except InputError as err:
+        raise WorkerInputError(err.path, err.position, err.message) from None
+
+
+def _annotate_task(task: PartitionTask, key: str, payload: bytes | None = None, progress: bool = False) -> PartitionResult:
+    try:
+        return run_partition(task, _load_pipeline(key, payload), progress)
+    except InputError as err:
+        raise WorkerInputError(err.path, err.position, err.message) from None
+
+
+class _Runner:
+    """Runs a function over many argument tuples on the chosen engine; yields (position,
+    result) as each finishes. The pipeline is known to the workers by `key`; on Dask,
+    `payload` is its pickled copy, scattered to every worker."""
+
+    def __init__(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
+        self.stack = contextlib.ExitStack()
+        self.payload = None
+        self._submit = None
+        if engine == "processes" and workers == 1:
+            self.key = f"in-process-{id(nlp)}"
+            _PIPELINES[self.key] = nlp
+            self.stack.callback(_PIPELINES.pop, self.key, None)
+            return
+        payload = _pickle_pipeline(nlp)
+        self.key = hashlib.sha256(payload).hexdigest()
+        if engine == "dask":
+            from distributed import as_completed as dask_completed
+
+            client = self.stack.enter_context(self._dask_client(workers, scheduler))
+            self.payload = client.scatter(payload, broadcast=True, hash=False)
+            self._submit, self._completed = partial(client.submit, pure=False), dask_completed
+        else:
+            context = get_context("spawn")  # no fork of a process that may hold threads (Arrow's)
+            pool = self.stack.enter_context(ProcessPoolExecutor(workers, context, _load_pipeline, (self.key, payload)))
+            self._submit, self._completed = pool.submit, as_completed
+
+    def _dask_client(self, workers: int, scheduler: str | None):
+        from distributed import Client, LocalCluster
+
+        if scheduler:
+            return Client(scheduler)
+        cluster = self.stack.enter_context(LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40,
+        ))
+        return Client(cluster)
+
+    @property
+    def in_process(self) -> bool:
+        return self._submit is None
+
+    def map(self, function: Callable, args: Sequence[tuple]) -> Iterator[tuple[int, object]]:
+        try:
+            if self._submit is None:
+                for n, arguments in enumerate(args):
+                    yield n, function(*arguments)
+                return
+            futures = {self._submit(function, *arguments): n for n, arguments in enumerate(args)}
+            for future in self._completed(futures):
+                yield futures[future], future.result()
+        except WorkerInputError as err:
+            raise InputError(*err.args) from None
+
+
+def run_partitions(
+    partitions: Sequence[Partition],
+    fields: FieldMap,
+    parts_dir: str | Path,
+    nlp: Language,
+    engine: str = "processes",
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> list[PartitionResult]:
+    """Annotate every partition not already finished in parts_dir; the results in partition order."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    runner = _Runner(nlp, engine, workers, scheduler)
+    try:
+        ids = dict(runner.map(_ids_task, [(p, fields) for p in partitions]))
+        duplicates = find_duplicates(ids[n] for n in range(len(partitions)))
+        tasks = [
+            PartitionTask(p, fields, duplicates[p.index], str(parts_dir), fingerprint(p, fields, duplicates[p.index], nlp))
+            for p in partitions
+        ]
+        results = {task.partition.index: done for task in tasks if (done := finished(task)) is not None}
+        if results and log:
+            log(f"resuming: {len(results)} of {len(tasks)} partitions already done in {parts_dir}")
+        todo = [task for task in tasks if task.partition.index not in results]
+        args = [(task, runner.key, runner.payload, progress and runner.in_process) for task in todo]
+        with tqdm(total=len(todo), desc="partitions", disable=not progress or runner.in_process, leave=False) as bar:
+            for n, result in runner.map(_annotate_task, args):
+                results[todo[n].partition.index] = result
+                bar.update()
+    finally:
+        runner.stack.close()
+    return [results[p.index] for p in partitions]

@@ -1,0 +1,148 @@
+"""Run the pipeline over the gold corpora in each mode and score it.
+
+Modes:
+- ``lexicon``: the concept matcher alone, doc.ents before any merge;
+- ``ner``: the trained NER alone, the spans it predicts (doc.spans["ner"]);
+- ``combined``: the whole pipeline, doc.ents (NER and lexicon merged by the pipeline's
+  merge policy); ``combined:<policy>``: merged by each other policy.
+
+Corpora: WhiteText dev and AnatEM test from ../shared/corpora (skipped, with the
+reason, when absent) and the project's corpora/gold (always).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from spacy.language import Language
+
+from pipeline.annotate import make_doc
+from pipeline.annotate.ner import MERGE_POLICIES, NER_SPANS_KEY, EntityMerger, ner_model_available
+from pipeline.annotate.nlp import build_nlp
+from pipeline.evaluate.anatem import read_anatem
+from pipeline.evaluate.corpus import GoldDocument, GoldEntity
+from pipeline.evaluate.gold import DEFAULT_GOLD, read_gold
+from pipeline.evaluate.scoring import score
+from pipeline.evaluate.whitetext import read_whitetext
+from pipeline.kb import LABELS
+
+DEFAULT_SHARED = Path(os.environ.get("NEUROCONCEPTS_SHARED", Path(__file__).resolve().parents[3] / "shared" / "corpora"))
+LEXICON, NER, COMBINED = "lexicon", "ner", "combined"
+TOP_ERRORS = 15
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A gold corpus: where it lives, how to read it and which labels it annotates."""
+
+    name: str
+    description: str
+    labels: tuple[str, ...]
+    path: Path
+    read: Callable[[Path], Iterable[GoldDocument]]
+
+
+def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> list[Corpus]:
+    """The evaluation corpora, in report order."""
+    return [
+        Corpus("whitetext_dev", "WhiteText dev (144 J Comp Neurol abstracts, brain-region mentions)", ("BRAIN_REGION",),
+               shared / "whitetext" / "dev.xml", read_whitetext),
+        Corpus("anatem_test", "AnatEM test (404 documents), nervous-system mentions mapped to our labels (see pipeline/evaluate/anatem.py)",
+               ("BRAIN_REGION", "NEURAL_SYSTEM"), shared / "anatem", read_anatem),
+        Corpus("gold", "corpora/gold (the project's annotated abstracts, all seven labels)", LABELS, gold, read_gold),
+    ]
+
+
+def _entities(spans) -> set[GoldEntity]:
+    return {GoldEntity(span.start_char, span.end_char, span.label_) for span in spans}
+
+
+def predictions(nlp: Language, documents: list[GoldDocument]) -> Iterator[dict[str, set[GoldEntity]]]:
+    """For each document, the spans each mode predicts: {mode: {(start, end, label)}}.
+
+    With the NER, one run gives every mode: the entity merger is held back, the lexicon's
+    entities and the NER's spans are read from the Doc, and each merge policy is applied
+    to a copy ("combined" is the pipeline's own policy, "combined:<policy>" the others).
+    """
+    docs = (make_doc(nlp, document.record) for document in documents)
+    if "entity_merger" not in nlp.pipe_names:
+        for doc in nlp.pipe(docs, batch_size=64):
+            yield {LEXICON: _entities(doc.ents)}
+        return
+    merger = nlp.get_pipe("entity_merger")
+    mergers = {COMBINED: merger} | {
+        f"{COMBINED}:{policy}": EntityMerger(policy, link=merger.link) for policy in MERGE_POLICIES if policy != merger.policy
+    }
+    with nlp.select_pipes(disable=["entity_merger"]):
+        for doc in nlp.pipe(docs, batch_size=64):
+            modes = {LEXICON: _entities(doc.ents), NER: _entities(doc.spans[NER_SPANS_KEY])}
+            yield modes | {mode: _entities(m(doc.copy()).ents) for mode, m in mergers.items()}
+
+
+def top_errors(pairs: list[tuple[GoldDocument, set[GoldEntity]]]) -> dict[str, list[list]]:
+    """The most frequent missed gold strings and spurious predictions (strict), with counts."""
+    missed: Counter = Counter()
+    spurious: Counter = Counter()
+    for document, predicted in pairs:
+        text, gold = document.record.text, set(document.entities)
+        missed.update(f"{text[e.start:e.end]} ({e.label})" for e in gold - predicted)
+        spurious.update(f"{text[e.start:e.end]} ({e.label})" for e in predicted - gold)
+    order = lambda counts: [[item, n] for item, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_ERRORS]]
+    return {"missed": order(missed), "spurious": order(spurious)}
+
+
+def evaluate_corpus(corpus: Corpus, nlp: Language) -> dict:
+    """Scores of each mode on one corpus, with the commonest strict errors of each."""
+    documents = list(corpus.read(corpus.path))
+    keep = set(corpus.labels)
+    by_mode: dict[str, list[tuple[GoldDocument, set[GoldEntity]]]] = {}
+    for document, modes in zip(documents, predictions(nlp, documents)):
+        for mode, spans in modes.items():
+            by_mode.setdefault(mode, []).append((document, {e for e in spans if e.label in keep}))
+    return {
+        "description": corpus.description, "documents": len(documents),
+        "gold_mentions": sum(len(d.entities) for d in documents),
+        "modes": {
+            mode: {label: {**vars(s), **s.metrics()} for label, s in score(((d.entities, p) for d, p in pairs), corpus.labels).items()}
+            for mode, pairs in by_mode.items()
+        },
+        "errors": {mode: top_errors(pairs) for mode, pairs in by_mode.items()},
+    }
+
+
+def evaluate(nlp: Language, shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> dict:
+    """Evaluate the pipeline in every mode it allows on every corpus present.
+
+    A corpus that is absent is listed with the reason it was skipped.
+    """
+    results: dict = {"corpora": {}}
+    for corpus in corpora(Path(shared), Path(gold)):
+        if not corpus.path.exists():
+            results["corpora"][corpus.name] = {"description": corpus.description, "skipped": f"{corpus.path} is absent"}
+            continue
+        results["corpora"][corpus.name] = evaluate_corpus(corpus, nlp)
+    return results
+
+
+def evaluate_pipelines(shared: Path = DEFAULT_SHARED, kb_dir=None, kb_extra=(), ner: bool | None = None) -> dict:
+    """Build the pipeline (with the NER when present, or as `ner` says) and evaluate it."""
+    nlp = build_nlp(kb_dir, kb_extra, ner)
+    results = evaluate(nlp, shared)
+    results["pipeline"] = pipeline_description(nlp)
+    return results
+
+
+def pipeline_description(nlp: Language) -> dict:
+    """What was evaluated: components, knowledge-base size, NER model and merge policy."""
+    description = {"components": ", ".join(nlp.pipe_names), "knowledge base": f"{len(nlp.get_pipe('concept_matcher').kb)} concepts"}
+    if "entity_merger" in nlp.pipe_names:
+        labels = ", ".join(nlp.get_pipe("ner").labels)
+        description["NER"] = f"models/ner ({labels})"
+        description["merge policy"] = nlp.get_pipe("entity_merger").policy
+    else:
+        description["NER"] = "absent (run `make train`)" if not ner_model_available() else "off (--no-ner)"
+    return description

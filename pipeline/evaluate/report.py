@@ -1,0 +1,93 @@
+"""Write the evaluation results as reports/eval.json and a readable reports/eval.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.atomic import atomic_open
+
+EVAL_JSON = "eval.json"
+EVAL_MD = "eval.md"
+COMMAND = "make eval  (= .venv/bin/neuroconcepts eval --out reports)"
+METRICS = ("strict_p", "strict_r", "strict_f1", "lenient_p", "lenient_r", "lenient_f1")
+
+SCORING_NOTE = """\
+Strict: a predicted span counts only if its start, end and label equal a gold span's.
+Lenient: a predicted span counts if it overlaps a gold span of the same label
+(precision), and a gold span is found if a predicted span of the same label overlaps
+it (recall). ALL is the micro average over the corpus's labels. Only the labels a
+corpus annotates are scored on it; predictions of other labels are ignored there."""
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _scores_table(modes: dict) -> list[str]:
+    lines = [
+        "| mode | label | gold | predicted | strict P | strict R | strict F1 | lenient P | lenient R | lenient F1 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for mode, labels in modes.items():
+        for label, s in labels.items():
+            lines.append(f"| {mode} | {label} | {s['gold']} | {s['predicted']} | " + " | ".join(f"{s[m]:.3f}" for m in METRICS) + " |")
+    return lines
+
+
+def _errors(errors: dict) -> list[str]:
+    lines = []
+    for kind in ("missed", "spurious"):
+        items = ", ".join(f"{text} ×{n}" for text, n in errors[kind]) or "none"
+        lines.append(f"- {kind}: {items}")
+    return lines
+
+
+def render_markdown(results: dict) -> str:
+    """The results as Markdown: one scores table per corpus, the commonest errors, linking."""
+    lines = ["# Evaluation of the extraction stage", "", f"Regenerate with `{COMMAND}`.", ""]
+    lines += [f"- {key}: {value}" for key, value in results.get("pipeline", {}).items()]
+    lines += ["", SCORING_NOTE, ""]
+    for corpus in results["corpora"].values():
+        lines += [f"## {corpus['description']}", ""]
+        if "skipped" in corpus:
+            lines += [f"Skipped: {corpus['skipped']}.", ""]
+            continue
+        lines += [f"{corpus['documents']} documents, {corpus['gold_mentions']} gold mentions.", ""]
+        lines += _scores_table(corpus["modes"]) + [""]
+        mode = list(corpus["errors"])[-1]
+        lines += [f"Commonest strict errors ({mode}):", ""] + _errors(corpus["errors"][mode]) + [""]
+    for section in results.get("sections", []):
+        lines += [f"## {section['title']}", "", *section["lines"], ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def summary_lines(results: dict) -> list[str]:
+    """One line per corpus and mode: strict and lenient F1 over the corpus's labels."""
+    lines = []
+    for name, corpus in results["corpora"].items():
+        if "skipped" in corpus:
+            lines.append(f"{name:14} skipped: {corpus['skipped']}")
+            continue
+        for mode, labels in corpus["modes"].items():
+            overall = labels[list(labels)[-1]]
+            lines.append(f"{name:14} {mode:24} strict F1 {overall['strict_f1']:.3f}  lenient F1 {overall['lenient_f1']:.3f}")
+    return lines
+
+
+def write_report(results: dict, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write eval.json (sorted keys, floats to 4 places) and eval.md into out_dir, atomically."""
+    out_dir = Path(out_dir)
+    results = _rounded(results | {"command": COMMAND})
+    with atomic_open(out_dir / EVAL_JSON) as handle:
+        json.dump(results, handle, indent=2, sort_keys=True, ensure_ascii=False)
+        handle.write("\n")
+    with atomic_open(out_dir / EVAL_MD) as handle:
+        handle.write(render_markdown(results))
+    return out_dir / EVAL_JSON, out_dir / EVAL_MD

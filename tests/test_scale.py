@@ -1,0 +1,136 @@
+"""Partitioned extraction: the same outputs from one process, a process pool and Dask;
+duplicates and rejects across partitions; resuming after kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.partition import MARKER_FILE, PARTS_DIR, plan_partitions
+from pipeline.read import Rejection, list_inputs, read_corpus
+from pipeline.workflow import extract, graph
+
+REPO = Path(__file__).parent.parent
+DEMO = REPO / "corpora" / "demo"
+SMALL_KB = REPO / "tests" / "data" / "kb"
+OUTPUTS = ["documents.parquet", "mentions.parquet", "mentions.csv", "rejects.jsonl", "summary.json",
+           "cooccurrence_concepts.parquet", "cooccurrence_pairs.parquet", "cooccurrence_totals.json", "graph.graphml"]
+
+
+def demo_records() -> list[dict]:
+    return [json.loads(line) for line in (DEMO / "abstracts.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The demo corpus, with bad records and duplicate ids in later files: a.jsonl (34
+    abstracts, an empty one, a broken line, a duplicate of its own first id), b.xml (the
+    PubMed sample), c.jsonl (a duplicate of an id of a.jsonl and one of b.xml, twice)."""
+    folder = tmp_path_factory.mktemp("corpus")
+    records = demo_records()
+    extra = [json.dumps({"id": "e1", "title": "", "abstract": ""}), "{broken", json.dumps(records[0])]
+    (folder / "a.jsonl").write_text("\n".join([json.dumps(r) for r in records] + extra) + "\n", encoding="utf-8")
+    (folder / "b.xml").write_bytes((DEMO / "pubmed_sample.xml").read_bytes())
+    later = [records[20], {"id": "90000035", "title": "Again", "abstract": "Morphine withdrawal and the VTA."},
+             {"id": "c1", "title": "New", "abstract": "Naloxone-precipitated withdrawal activated the locus coeruleus."},
+             records[20]]
+    (folder / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in later), encoding="utf-8")
+    return folder
+
+
+def run(corpus, out, nlp, **scale):
+    summary = extract([corpus], out, nlp, partition_size=8, **scale)
+    graph([out], out / "graph.graphml", nlp.get_pipe("concept_matcher").kb)
+    return summary
+
+
+def test_plan_cuts_big_files_and_keeps_pubmed_files_whole(corpus):
+    partitions = plan_partitions(list_inputs([corpus]), size=8)
+    slices = [[(Path(s.path).name, s.start, s.stop) for s in p.slices] for p in partitions]
+    assert slices == [[("a.jsonl", n, n + 8)] for n in range(0, 37, 8)] + [[("b.xml", 0, None)], [("c.jsonl", 0, None)]]
+    texts = [(corpus / f"t{n}.txt") for n in range(5)]
+    assert [len(p.slices) for p in plan_partitions([(path, "text") for path in texts], size=2)] == [2, 2, 1]
+
+
+def test_rejects_and_duplicates_across_partitions_match_a_sequential_read(corpus, small_nlp, tmp_path):
+    summary = run(corpus, tmp_path, small_nlp)
+    expected = [item.as_dict() for item in read_corpus([corpus]) if isinstance(item, Rejection)]
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rejects == expected
+    assert [r["reason"].split(" (")[0] for r in rejects].count("duplicate id") == 4
+    assert any(r["source"].endswith("c.jsonl") and "b.xml" in r["reason"] for r in rejects)
+    records = summary["records"]
+    assert records["read"] == records["processed"] + records["rejected"] == 37 + 10 + 4
+    documents = pd.read_parquet(tmp_path / "documents.parquet")
+    assert documents["doc_id"].is_unique and len(documents) == records["processed"]
+    assert documents["doc_id"].tolist()[-1] == "c1"  # joined in partition order
+    assert not (tmp_path / PARTS_DIR).exists()
+
+
+def test_one_process_two_processes_and_dask_give_the_same_bytes(corpus, small_nlp, tmp_path):
+    run(corpus, tmp_path / "one", small_nlp)
+    run(corpus, tmp_path / "two", small_nlp, workers=2)
+    result = CliRunner().invoke(cli, [
+        "run", str(corpus), "--out", str(tmp_path / "dask"), "--kb", str(SMALL_KB), "--quiet",
+        "--engine", "dask", "--workers", "2", "--partition-size", "8",
+    ])
+    assert result.exit_code == 0, result.output
+    mentions = pd.read_parquet(tmp_path / "one" / "mentions.parquet")
+    assert len(mentions) > 50
+    for name in OUTPUTS:
+        one = (tmp_path / "one" / name).read_bytes()
+        assert (tmp_path / "two" / name).read_bytes() == one, name
+        if name != "summary.json":  # run's summary also describes the graph
+            assert (tmp_path / "dask" / name).read_bytes() == one, name
+
+
+def test_bad_file_in_a_worker_is_one_line_and_exit_1(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID></Oops>", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(DEMO), str(bad), "--out", str(tmp_path / "out"), "--kb", str(SMALL_KB), "--workers", "2"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"neuroconcepts: error: {bad}:line 1, column ") and result.stderr.count("\n") == 1
+
+
+def test_scheduler_needs_the_dask_engine(tmp_path):
+    result = CliRunner().invoke(cli, ["extract", str(DEMO), "--out", str(tmp_path), "--scheduler", "tcp://localhost:8786"])
+    assert result.exit_code == 2 and "--engine dask" in result.output
+
+
+def test_resume_after_kill_9_skips_finished_partitions(tmp_path, small_nlp):
+    records = demo_records()
+    corpus = tmp_path / "big.jsonl"
+    with corpus.open("w", encoding="utf-8") as handle:
+        for copy in range(40):
+            for record in records:
+                handle.write(json.dumps({**record, "id": f"{record['id']}-{copy}"}) + "\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "extract", str(corpus), "--out", str(out), "--kb", str(SMALL_KB),
+               "--partition-size", "40", "--keep-parts", "--quiet"]
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list((out / PARTS_DIR).glob(f"*/{MARKER_FILE}")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    done = {marker: marker.stat().st_mtime_ns for marker in (out / PARTS_DIR).glob(f"*/{MARKER_FILE}")}
+    assert 0 < len(done) < 34 and not (out / "summary.json").exists()
+
+    again = subprocess.run(command[:-1], cwd=REPO, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming: {len(done)} of 34 partitions already done" in again.stderr
+    assert all(marker.stat().st_mtime_ns == mtime for marker, mtime in done.items())
+    extract([corpus], tmp_path / "fresh", small_nlp, partition_size=40)
+    for name in OUTPUTS[:-1]:
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
