@@ -95,8 +95,8 @@ def test_anatem_standoff_reader(tmp_path):
     text = "Lesions of the rat striatum and liver spared cortical neurons of the brain stem."
     (folder / "PMID-1.txt").write_text(text, encoding="utf-8")
     (folder / "PMID-1.ann").write_text(
-        "T1\tMulti-tissue_structure 19 27\tstriatum\nT2\tOrgan 32 37\tliver\nT3\tCell 45 60\tcortical neurons\n"
-        "T4\tMulti-tissue_structure 68 73;74 78\tbrain stem\n#1\tAnnotatorNotes T1\tnote\n", encoding="utf-8")
+        "T1\tMulti-tissue_structure 19 27\tstriatum\nT2\tOrgan 32 37\tliver\nT3\tCell 45 61\tcortical neurons\n"
+        "T4\tMulti-tissue_structure 69 74;75 79\tbrain stem\n#1\tAnnotatorNotes T1\tnote\n", encoding="utf-8")
     [document] = list(read_anatem(tmp_path))
     assert [(text[e.start:e.end], e.label) for e in document.entities] == [("striatum", "BRAIN_REGION"), ("brain stem", "BRAIN_REGION")]
 

@@ -24,6 +24,15 @@ from pipeline.kb import DEFAULT_KB_DIR, KnowledgeBase, load_kb
 
 SOURCE_LEXICON = "lexicon"
 
+# Positional words that belong to the brain-region mention they precede.
+REGION_MODIFIERS = frozenset("""
+dorsal ventral medial lateral rostral caudal anterior posterior superior inferior central intermediate
+dorsomedial dorsolateral ventromedial ventrolateral rostromedial rostrolateral caudomedial caudolateral
+anteromedial anterolateral posteromedial posterolateral anterodorsal anteroventral posterodorsal
+posteroventral mediodorsal laterodorsal mediolateral rostrocaudal dorsoventral contralateral ipsilateral
+bilateral left right deep superficial inner outer upper lower middle
+""".split())
+
 if not Span.has_extension("concept_source"):
     Span.set_extension("concept_source", default=None)
 
@@ -34,19 +43,23 @@ class MissingAbbreviationDetector(ValueError):
 
 @Language.factory(
     "concept_matcher",
-    default_config={"kb_dir": None, "kb_extra": []},
+    default_config={"kb_dir": None, "kb_extra": [], "extend_region_modifiers": True},
     requires=["doc._.abbreviations", "token.norm"],
     assigns=["doc.ents", "span._.concept_source", "span._.long_form"],
 )
-def make_concept_matcher(nlp: Language, name: str, kb_dir: str | None, kb_extra: list[str]) -> "ConceptMatcher":
+def make_concept_matcher(
+    nlp: Language, name: str, kb_dir: str | None, kb_extra: list[str], extend_region_modifiers: bool
+) -> "ConceptMatcher":
     """Build the matcher from models/kb (or kb_dir) plus the user's extra files."""
-    return ConceptMatcher(nlp, load_kb(kb_dir or DEFAULT_KB_DIR, kb_extra), name=name)
+    return ConceptMatcher(nlp, load_kb(kb_dir or DEFAULT_KB_DIR, kb_extra), name, extend_region_modifiers)
 
 
 class ConceptMatcher:
     """Sets doc.ents to knowledge-base concepts: label = concept type, kb_id_ = concept id."""
 
-    def __init__(self, nlp: Language, kb: KnowledgeBase, name: str = "concept_matcher") -> None:
+    def __init__(
+        self, nlp: Language, kb: KnowledgeBase, name: str = "concept_matcher", extend_region_modifiers: bool = True
+    ) -> None:
         if "abbreviation_detector" not in nlp.pipe_names:
             raise MissingAbbreviationDetector(
                 "add scispaCy's abbreviation_detector before the concept_matcher: "
@@ -54,6 +67,7 @@ class ConceptMatcher:
             )
         self.name = name
         self.kb = kb
+        self.extend_region_modifiers = extend_region_modifiers
         self.vocab = nlp.vocab
         self.patterns = resolve_patterns(kb, tokenize_patterns(kb, nlp.tokenizer.pipe))
         self.synonyms = PhraseMatcher(nlp.vocab, attr="NORM")
@@ -79,14 +93,32 @@ class ConceptMatcher:
         ]
         spans = filter_spans(spans)
         defined, undefined = self._defined_abbreviations(doc, spans)
-        spans = [span for span in spans if span.text not in undefined and span.text not in defined]
+        redefined = {*undefined, *defined}
+        spans = [span for span in spans if span.text not in redefined and span.text.removesuffix("s") not in redefined]
         spans.extend(self._abbreviation_spans(doc, defined))
-        doc.ents = filter_spans(spans)
+        spans = filter_spans(spans)
+        doc.ents = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for doc in docs:
             yield self(doc)
+
+    def _with_region_modifiers(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """Brain-region mentions widened over the positional words before them ("contralateral
+        dorsal hypothalamus"): the concept stays that of the region named."""
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        widened = []
+        for span in spans:
+            start = span.start
+            if span.label_ == "BRAIN_REGION" and span._.long_form is None:
+                while start > 0 and start - 1 not in taken and doc[start - 1].lower_ in REGION_MODIFIERS:
+                    start -= 1
+            if start != span.start:
+                taken.update(range(start, span.start))
+                span = self._span(doc, start, span.end, span.kb_id_)
+            widened.append(span)
+        return widened
 
     def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:
         """False for an alias that needs a context word its sentence lacks (alias rules)."""

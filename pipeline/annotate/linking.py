@@ -1,14 +1,49 @@
 """Linking: the knowledge-base concept of an NER span the concept matcher did not map.
 
-A span that cannot be linked keeps a deterministic id, NC:unlinked:<normalised text>,
-so the graph keeps it as its own node without merging it into a wrong concept.
+scispaCy's CandidateGenerator over a scispaCy KnowledgeBase made from models/kb: every
+concept's preferred name, synonyms and (unambiguous) abbreviations are embedded as
+TF-IDF vectors of character 3-grams, indexed for approximate nearest neighbours with
+nmslib (HNSW, cosine). A span is linked to the most similar concept of its own type
+when the cosine similarity of the best alias reaches THRESHOLD (ties go to the smaller
+concept id); otherwise it stays unlinked, with the deterministic id
+NC:unlinked:<normalised text>, so the graph keeps it as its own node without merging
+it into a wrong concept.
+
+scispaCy 0.6.2's create_tfidf_ann_index stores the vectors in float16, which scipy
+>= 1.11 refuses; the vectorizer and index are built here in float32 instead and laid
+out as scispaCy's LinkerPaths expects (concept_aliases.json, tfidf_vectorizer.joblib,
+tfidf_vectors_sparse.npz, nmslib_index.bin), plus kb.sha256, the fingerprint of the
+knowledge base they were built from. `make kb` builds them in models/linker/
+(scripts/build_linker.py); a linker whose cache does not match its knowledge base (a
+--kb or --kb-extra of the user's) builds its index in memory.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
+import joblib
+import nmslib
+import numpy
+import scipy.sparse
+from scispacy.candidate_generation import CandidateGenerator, LinkerPaths, load_approximate_nearest_neighbours_index
+from scispacy.linking_utils import Entity
+from scispacy.linking_utils import KnowledgeBase as ScispacyKnowledgeBase
+from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.tokens import Span
 
+from pipeline.atomic import atomic_open, atomic_path
+from pipeline.kb import MODELS_DIR, KnowledgeBase
+
 UNLINKED_PREFIX = "NC:unlinked:"
+LINKER_DIR = MODELS_DIR / "linker"
+FINGERPRINT_FILE = "kb.sha256"
+THRESHOLD = 0.75      # cosine similarity of the best alias; chosen on held-out synonyms (reports/eval.md)
+NEIGHBOURS = 20       # aliases retrieved per mention before keeping the concepts of the span's type
+EF_SEARCH = 200
+INDEX_PARAMS = {"M": 32, "efConstruction": 400, "indexThreadQty": 1, "post": 0}
 
 
 def unlinked_id(span: Span) -> str:
@@ -24,3 +59,98 @@ def is_linked(concept_id: str) -> bool:
 def unlinked_ids(spans: list[Span]) -> list[str]:
     """Every span unlinked: what the entity merger does without a linker."""
     return [unlinked_id(span) for span in spans]
+
+
+def linker_entities(kb: KnowledgeBase) -> list[Entity]:
+    """scispaCy Entities for the knowledge base: name, synonyms and abbreviations as aliases."""
+    return [
+        Entity(concept.id, concept.name, sorted(set(concept.synonyms) | set(concept.abbreviations)), [concept.type])
+        for concept in kb
+    ]
+
+
+def kb_fingerprint(entities: list[Entity]) -> str:
+    """SHA-256 of the entities the index is built from, to tell a stale cache."""
+    digest = hashlib.sha256()
+    for entity in entities:
+        digest.update(json.dumps([entity.concept_id, entity.canonical_name, entity.aliases, entity.types]).encode())
+    return digest.hexdigest()
+
+
+def build_index(aliases: list[str]) -> tuple[TfidfVectorizer, scipy.sparse.csr_matrix, nmslib.dist.FloatIndex]:
+    """Fit the character 3-gram TF-IDF vectorizer on the aliases and index their vectors (float32)."""
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=1, dtype=numpy.float32)
+    vectors = vectorizer.fit_transform(aliases).astype(numpy.float32)
+    index = nmslib.init(method="hnsw", space="cosinesimil_sparse", data_type=nmslib.DataType.SPARSE_VECTOR)
+    index.addDataPointBatch(vectors)
+    index.createIndex(INDEX_PARAMS)
+    index.setQueryTimeParams({"efSearch": EF_SEARCH})
+    return vectorizer, vectors, index
+
+
+def write_linker_index(kb: KnowledgeBase, directory: str | Path = LINKER_DIR) -> Path:
+    """Build the index of a knowledge base and write it, in scispaCy's layout, to directory."""
+    entities = linker_entities(kb)
+    aliases = sorted(ScispacyKnowledgeBase(entities).alias_to_cuis)
+    vectorizer, vectors, index = build_index(aliases)
+    directory = Path(directory)
+    paths = LinkerPaths.from_directory(directory) if directory.is_dir() else (directory.mkdir(parents=True) or LinkerPaths.from_directory(directory))
+    with atomic_open(paths.concept_aliases_list) as handle:
+        json.dump(aliases, handle, ensure_ascii=False)
+    with atomic_path(paths.tfidf_vectorizer) as tmp:
+        joblib.dump(vectorizer, tmp)
+    with atomic_path(paths.tfidf_vectors) as tmp:
+        scipy.sparse.save_npz(tmp.with_suffix(".npz"), vectors)
+        tmp.with_suffix(".npz").replace(tmp)
+    with atomic_path(paths.ann_index) as tmp:
+        index.saveIndex(str(tmp), save_data=False)
+    with atomic_open(directory / FINGERPRINT_FILE) as handle:
+        handle.write(kb_fingerprint(entities) + "\n")
+    return directory
+
+
+class Linker:
+    """Links spans to concepts of their type with scispaCy's CandidateGenerator (see the module docstring).
+
+    Called by the entity merger with the NER spans to link; returns their concept ids.
+    """
+
+    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, cache_dir: str | Path = LINKER_DIR) -> None:
+        self.kb = kb
+        self.threshold = threshold
+        self.cache_dir = Path(cache_dir)
+        self.entities = linker_entities(kb)
+        self.types = {entity.concept_id: entity.types[0] for entity in self.entities}
+        self.generator = self._candidate_generator()
+
+    def _candidate_generator(self) -> CandidateGenerator:
+        scispacy_kb = ScispacyKnowledgeBase(self.entities)
+        fingerprint = self.cache_dir / FINGERPRINT_FILE
+        if fingerprint.is_file() and fingerprint.read_text().strip() == kb_fingerprint(self.entities):
+            paths = LinkerPaths.from_directory(self.cache_dir)
+            aliases, vectorizer = paths.get_concept_aliases(), paths.get_tfidf_vectorizer()
+            index = load_approximate_nearest_neighbours_index(paths, ef_search=EF_SEARCH)
+        else:
+            aliases = sorted(scispacy_kb.alias_to_cuis)
+            vectorizer, _, index = build_index(aliases)
+        return CandidateGenerator(ann_index=index, tfidf_vectorizer=vectorizer, ann_concept_aliases_list=aliases, kb=scispacy_kb)
+
+    def best(self, texts: list[str], labels: list[str]) -> list[tuple[str | None, float]]:
+        """For each text, the most similar concept of the given type and its similarity (None, 0.0 if none)."""
+        results = []
+        for label, candidates in zip(labels, self.generator(texts, NEIGHBOURS)):
+            scored = [(-max(c.similarities), c.concept_id) for c in candidates if self.types[c.concept_id] == label]
+            results.append((min(scored)[1], -min(scored)[0]) if scored else (None, 0.0))
+        return results
+
+    def __call__(self, spans: list[Span]) -> list[str]:
+        """The concept id of each span, or its NC:unlinked: id below the threshold."""
+        if not spans:
+            return []
+        best = self.best([span.text for span in spans], [span.label_ for span in spans])
+        return [concept if concept and similarity >= self.threshold else unlinked_id(span)
+                for span, (concept, similarity) in zip(spans, best)]
+
+    def __reduce__(self):
+        """Pickled (for worker processes) as its knowledge base, threshold and cache folder."""
+        return (Linker, (self.kb, self.threshold, self.cache_dir))

@@ -1,20 +1,25 @@
 """The trained NER (models/ner) and how its entities combine with the concept matcher's.
 
-`build_nlp(ner=True)` sources spaCy's own `ner` component from the pipeline that
-`make train` writes to models/ner (see models/ner.cfg) and runs it before the concept
-matcher. Because the concept matcher sets doc.ents afresh, `ner_spans` first moves the
-NER's entities to doc.spans["ner"]; `entity_merger`, after the concept matcher, merges
-them with the matcher's entities by one of MERGE_POLICIES:
+`build_nlp(ner=True)` runs, after the concept matcher:
 
-- ``ner_first`` (the default, chosen on WhiteText dev and the gold corpus, see
-  reports/eval.md): every NER span is kept, and lexicon entities that overlap none are
-  added. An NER span with exactly a lexicon entity's boundaries takes its label and
-  concept (source "lexicon");
-- ``lexicon_first``: every lexicon entity is kept, NER spans that overlap none are added;
-- ``longest``: of overlapping spans the longest is kept (the lexicon's on a tie).
+- `lexicon_spans`: moves the concept matcher's entities to doc.spans["lexicon"] and
+  clears doc.ents (as *missing*, so the NER is free to predict anywhere); it also writes
+  each matched token's lexicon tag (B-<label> on the first token, I-<label> on the
+  others) into token.tag_, which no other component uses: the NER's tok2vec embeds
+  TAG among its features, so the network sees what the knowledge base matched;
+- `ner`: spaCy's own entity recognizer, sourced from the pipeline `make train` writes
+  to models/ner (config models/ner.cfg), which sets doc.ents;
+- `entity_merger`: merges the NER's entities with the lexicon's by one of MERGE_POLICIES:
+  - ``ner_first`` (the default, chosen on WhiteText dev and the gold corpus, see
+    reports/eval.md): every NER span is kept, and lexicon entities that overlap none
+    are added;
+  - ``lexicon_first``: every lexicon entity is kept, NER spans that overlap none are added;
+  - ``longest``: of overlapping spans the longest is kept (the lexicon's on a tie).
 
-Kept NER spans without a lexicon twin have source "ner"; their concept id comes from
-the linker (linking.py) when one is given, else they stay unlinked (NC:unlinked:...).
+An NER span with exactly a lexicon entity's boundaries becomes that entity (label,
+concept, source "lexicon"). Other kept NER spans have source "ner"; their concept id
+comes from the linker (linking.py) when one is given, else they stay unlinked
+(NC:unlinked:...).
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from pipeline.annotate.linking import unlinked_ids
 from pipeline.kb import MODELS_DIR
 
 NER_MODEL_DIR = MODELS_DIR / "ner"
-NER_SPANS_KEY = "ner"
+# models/ner also holds the components that feed the NER during training (config
+# models/ner.cfg); build_nlp() adds its own, so only the NER itself is taken from there.
+NER_MODEL_EXCLUDE = ["tokenizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
+LEXICON_SPANS_KEY = "lexicon"
 SOURCE_NER = "ner"
 MERGE_POLICIES = ("ner_first", "lexicon_first", "longest")
 DEFAULT_POLICY = "ner_first"
@@ -46,11 +54,14 @@ def ner_model_available(model_dir: str | Path = NER_MODEL_DIR) -> bool:
     return (Path(model_dir) / "ner" / "model").is_file()
 
 
-@Language.component("ner_spans", assigns=["doc.spans"])
-def ner_spans(doc: Doc) -> Doc:
-    """Move the NER's entities to doc.spans["ner"], before the concept matcher sets doc.ents."""
-    doc.spans[NER_SPANS_KEY] = list(doc.ents)
-    doc.ents = ()
+@Language.component("lexicon_spans", requires=["doc.ents"], assigns=["doc.spans", "token.tag"])
+def lexicon_spans(doc: Doc) -> Doc:
+    """Keep the lexicon's entities in doc.spans["lexicon"], tag their tokens, leave doc.ents to the NER."""
+    for span in doc.ents:
+        for token in span:
+            token.tag_ = ("B-" if token.i == span.start else "I-") + span.label_
+    doc.spans[LEXICON_SPANS_KEY] = list(doc.ents)
+    doc.set_ents([], default="missing")
     return doc
 
 
@@ -65,12 +76,12 @@ def _overlaps(span: Span, others: Iterable[Span]) -> bool:
     assigns=["doc.ents", "span._.concept_source"],
 )
 def make_entity_merger(nlp: Language, name: str, policy: str) -> "EntityMerger":
-    """Merge the NER's spans (doc.spans["ner"]) with the concept matcher's entities."""
+    """Merge the NER's entities with the lexicon's (doc.spans["lexicon"])."""
     return EntityMerger(policy, name=name)
 
 
 class EntityMerger:
-    """Sets doc.ents to the merge of the NER's spans and the lexicon's entities (see the module docstring)."""
+    """Sets doc.ents to the merge of the NER's and the lexicon's entities (see the module docstring)."""
 
     def __init__(self, policy: str = DEFAULT_POLICY, name: str = "entity_merger", link: Callable[[list[Span]], list[str]] = unlinked_ids) -> None:
         if policy not in MERGE_POLICIES:
@@ -80,8 +91,8 @@ class EntityMerger:
         self.link = link
 
     def __call__(self, doc: Doc) -> Doc:
-        lexicon = list(doc.ents)
-        ner = list(doc.spans[NER_SPANS_KEY]) if NER_SPANS_KEY in doc.spans else []
+        ner = list(doc.ents)
+        lexicon = list(doc.spans[LEXICON_SPANS_KEY]) if LEXICON_SPANS_KEY in doc.spans else []
         if self.policy == "ner_first":
             merged = ner + [span for span in lexicon if not _overlaps(span, ner)]
         elif self.policy == "lexicon_first":
@@ -91,9 +102,11 @@ class EntityMerger:
         by_boundaries = {(span.start, span.end): span for span in lexicon}
         kept = [by_boundaries.get((span.start, span.end), span) for span in merged]
         new = [span for span in kept if span._.concept_source is None]
-        linked = dict(zip(((span.start, span.end) for span in new), self.link(new)))
-        doc.ents = sorted((self._ner_span(span, linked[span.start, span.end]) if span._.concept_source is None else span for span in kept),
-                          key=lambda span: span.start)
+        concept_ids = dict(zip(((span.start, span.end) for span in new), self.link(new)))
+        doc.ents = sorted(
+            (span if span._.concept_source else self._ner_span(span, concept_ids[span.start, span.end]) for span in kept),
+            key=lambda span: span.start,
+        )
         return doc
 
     @staticmethod

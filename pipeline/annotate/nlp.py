@@ -16,7 +16,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
 from pipeline.annotate import concept_matcher  # noqa: F401  (registers "concept_matcher")
-from pipeline.annotate.ner import NER_MODEL_DIR, ner_model_available  # registers "ner_spans", "entity_merger"
+from pipeline.annotate.ner import NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
 
 
@@ -87,22 +87,18 @@ def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] =
     - spaCy's rule-based sentencizer (scispaCy's pysbd_sentencizer runs at about 50
       abstracts a second, an order of magnitude slower);
     - scispaCy's AbbreviationDetector;
-    - with `ner` (default: when models/ner holds a trained model), the trained NER
-      (spaCy's `ner`, from models/ner) and `ner_spans`, which keeps its spans in
-      doc.spans["ner"];
     - the concept_matcher over the knowledge base in models/kb (or `kb_dir`) plus the
       user's extra files;
-    - with `ner`, the entity_merger, which merges NER spans and concepts (pipeline/annotate/ner.py).
+    - with `ner` (default: when models/ner holds a trained model), lexicon_spans, the
+      trained NER (spaCy's `ner`, from models/ner) and the entity_merger, which merges
+      NER spans and concepts (pipeline/annotate/ner.py).
     """
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("abbreviation_detector")
-    if ner is None:
-        ner = ner_model_available()
-    if ner:
-        nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=["tokenizer"]))
-        nlp.add_pipe("ner_spans")
     nlp.add_pipe("concept_matcher", config={"kb_dir": str(kb_dir) if kb_dir else None, "kb_extra": [str(p) for p in kb_extra]})
-    if ner:
+    if ner if ner is not None else ner_model_available():
+        nlp.add_pipe("lexicon_spans")
+        nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=NER_MODEL_EXCLUDE))
         nlp.add_pipe("entity_merger")
     return nlp

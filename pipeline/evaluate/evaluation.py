@@ -2,7 +2,8 @@
 
 Modes:
 - ``lexicon``: the concept matcher alone, doc.ents before any merge;
-- ``ner``: the trained NER alone, the spans it predicts (doc.spans["ner"]);
+- ``ner``: the trained NER alone (which sees the lexicon's tags as features), doc.ents
+  before the merge;
 - ``combined``: the whole pipeline, doc.ents (NER and lexicon merged by the pipeline's
   merge policy); ``combined:<policy>``: merged by each other policy.
 
@@ -21,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 from spacy.language import Language
 
 from pipeline.annotate import make_doc
-from pipeline.annotate.ner import MERGE_POLICIES, NER_SPANS_KEY, EntityMerger, ner_model_available
+from pipeline.annotate.ner import LEXICON_SPANS_KEY, MERGE_POLICIES, EntityMerger, ner_model_available
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.corpus import GoldDocument, GoldEntity
@@ -65,8 +66,9 @@ def predictions(nlp: Language, documents: list[GoldDocument]) -> Iterator[dict[s
     """For each document, the spans each mode predicts: {mode: {(start, end, label)}}.
 
     With the NER, one run gives every mode: the entity merger is held back, the lexicon's
-    entities and the NER's spans are read from the Doc, and each merge policy is applied
-    to a copy ("combined" is the pipeline's own policy, "combined:<policy>" the others).
+    entities (doc.spans["lexicon"]) and the NER's (doc.ents) are read from the Doc, and
+    each merge policy is applied to a copy ("combined" is the pipeline's own policy,
+    "combined:<policy>" the others).
     """
     docs = (make_doc(nlp, document.record) for document in documents)
     if "entity_merger" not in nlp.pipe_names:
@@ -79,7 +81,7 @@ def predictions(nlp: Language, documents: list[GoldDocument]) -> Iterator[dict[s
     }
     with nlp.select_pipes(disable=["entity_merger"]):
         for doc in nlp.pipe(docs, batch_size=64):
-            modes = {LEXICON: _entities(doc.ents), NER: _entities(doc.spans[NER_SPANS_KEY])}
+            modes = {LEXICON: _entities(doc.spans[LEXICON_SPANS_KEY]), NER: _entities(doc.ents)}
             yield modes | {mode: _entities(m(doc.copy()).ents) for mode, m in mergers.items()}
 
 
