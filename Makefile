@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup run graph test clean eval train kb kb-regions kb-fp
+.PHONY: setup run graph test clean eval train kb kb-regions kb-fp linker bench viewer-demo
 
 setup: $(STAMP)
 
@@ -28,14 +28,34 @@ test: setup
 eval: setup
 	$(BIN)/neuroconcepts eval --out reports
 
+# Throughput per core, agreement with scispaCy's stock stack, memory, scaling, GraphML export
+# (about 15 minutes; one core at a time): reports/bench.md, reports/bench.json.
+bench: setup
+	OMP_NUM_THREADS=1 $(BIN)/neuroconcepts bench --out reports
+
+# The README's viewer screenshot (docs/viewer_demo.png; needs chromium) and top-edges table.
+viewer-demo: setup
+	$(BIN)/neuroconcepts run corpora/demo --out out/demo -q
+	$(BIN)/neuroconcepts graph out/demo --top-k 4 --out out/demo/top4.graphml --export html -q
+	chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+	  --disable-component-update --disable-sync --user-data-dir=$$(mktemp -d) --window-size=1280,800 \
+	  --virtual-time-budget=3000 --screenshot=out/demo/viewer.png \
+	  "file://$(CURDIR)/out/demo/top4.html#edge=CHEBI:18243~UBERON:0002691"
+	$(BIN)/python -c "from PIL import Image; Image.open('out/demo/viewer.png').convert('RGB').quantize(colors=128).save('docs/viewer_demo.png', optimize=True)"
+	$(BIN)/python scripts/top_edges.py out/demo/graph.graphml --by log_likelihood -n 10
+
 # Train the NER on ../shared/corpora/whitetext/train.xml and write models/ner (fixed seed).
 train: setup
 	OMP_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py
 
 # Check the knowledge base (models/kb) and print its counts.
-kb: setup
+kb: setup linker
 	$(BIN)/neuroconcepts kb check
 	$(BIN)/neuroconcepts kb stats
+
+# The linker's TF-IDF + nmslib index of the knowledge base, cached in models/linker/ (not committed).
+linker: setup
+	$(BIN)/python scripts/build_linker.py
 
 # Re-derive models/kb/concepts/brain_regions.tsv from ../shared/corpora/brain_lexicons
 # and the curated overlay models/kb/curation/brain_regions_curated.tsv.

@@ -14,11 +14,12 @@ from pipeline.distribute import ENGINES
 from pipeline.errors import InputError, KnowledgeBaseError
 from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
 from pipeline.kb.stats import kb_stats
-from pipeline.graph import WINDOWS
+from pipeline.export import EXPORTS
+from pipeline.graph import METRICS, WINDOWS
 from pipeline.partition import PARTITION_SIZE
 from pipeline.kb.hierarchy import LEVELS
 from pipeline.read import FORMATS, FieldMap
-from pipeline.workflow import GRAPH_FILE, SUMMARY_FILE, check_knowledge_base, extract, graph, graph_summary, write_summary
+from pipeline.workflow import GRAPH_FILE, SUMMARY_FILE, check_knowledge_base, diff, extract, graph, graph_summary, write_summary
 
 MENTION_FIELDS = ("doc_id", "start", "end", "text", "label", "concept_id", "concept_name")
 
@@ -56,6 +57,24 @@ def _graph_options(command):
     command = click.option("--window", type=click.Choice(WINDOWS), default="sentence", show_default=True, help="Co-occurrence window.")(command)
     command = click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True, help="Keep concepts in at least this many documents, and pairs sharing at least this many windows.")(command)
     return command
+
+
+def _analytics_options(command):
+    """--metric, --top-k, --backbone, --exclude-negated and --export, passed on as `analytics`."""
+    @wraps(command)
+    def wrapper(*args, metric, top_k, backbone, exclude_negated, exports, **kwargs):
+        analytics = {"metric": metric, "top_k": top_k, "backbone": backbone, "exclude_negated": exclude_negated, "exports": exports}
+        return command(*args, analytics=analytics, **kwargs)
+
+    for option in (
+        click.option("--export", "exports", multiple=True, type=click.Choice(EXPORTS), help="Also write the graph in this format beside the GraphML file (repeatable; see README, Graph analytics)."),
+        click.option("--exclude-negated", is_flag=True, help="Leave out negated mentions (\"did not alter X\") from every count."),
+        click.option("--backbone", type=click.FloatRange(min=0, max=1, min_open=True), metavar="ALPHA", help="Keep only the edges the disparity filter finds significant at ALPHA (e.g. 0.05)."),
+        click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="Keep each concept's K strongest edges by --metric (0: all)."),
+        click.option("--metric", type=click.Choice(METRICS), default="count", show_default=True, help="Statistic written as the edge weight: count (windows shared), npmi, association_strength, jaccard or log_likelihood."),
+    ):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def _scale_options(command):
@@ -165,19 +184,21 @@ def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, ner, quie
 @click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help=f"GraphML file (default: DIR/{GRAPH_FILE} of the first DIR).")
 @_graph_options
+@_analytics_options
 @_nlp_options
 @_quiet_option
 @_fail_cleanly
-def graph_command(directories, out_file, window, min_count, level, kb_dir, kb_extra, quiet):
+def graph_command(directories, out_file, window, min_count, level, analytics, kb_dir, kb_extra, quiet):
     """Build the concept graph from one or more extract folders (their counts are added up).
 
     \b
     Example:
       neuroconcepts graph out/baseline out/update --window document --min-count 2 --out both.graphml
       neuroconcepts graph out/demo --level system --out out/demo/systems.graphml
+      neuroconcepts graph out/demo --metric association_strength --top-k 5 --exclude-negated --export html --export gexf
     """
     out_file = Path(out_file or Path(directories[0]) / GRAPH_FILE)
-    concept_graph = graph(directories, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level)
+    concept_graph = graph(directories, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level, **analytics)
     if not quiet:
         _echo_graph(graph_summary(concept_graph), out_file)
 
@@ -187,12 +208,13 @@ def graph_command(directories, out_file, window, min_count, level, kb_dir, kb_ex
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @_reader_options
 @_graph_options
+@_analytics_options
 @_nlp_options
 @_ner_option
 @_quiet_option
 @_scale_options
 @_fail_cleanly
-def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, kb_dir, kb_extra, ner, quiet, scale):
+def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analytics, kb_dir, kb_extra, ner, quiet, scale):
     """Extract and graph in one go: tables, counts, graph.graphml and summary.json in --out.
 
     \b
@@ -203,12 +225,64 @@ def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, kb_di
     nlp = _build_nlp(kb_dir, kb_extra, ner)
     summary = extract(inputs, out_dir, nlp, fmt, _fields(field_map), _progress(quiet), **scale)
     kb = nlp.get_pipe("concept_matcher").kb
-    concept_graph = graph([out_dir], out_dir / GRAPH_FILE, kb, window, min_count, level)
+    concept_graph = graph([out_dir], out_dir / GRAPH_FILE, kb, window, min_count, level, **analytics)
     summary["graph"] = graph_summary(concept_graph) | {"min_count": min_count, "level": level}
     write_summary(summary, out_dir / SUMMARY_FILE)
     if not quiet:
         _echo_extract(summary, out_dir)
         _echo_graph(summary["graph"], out_dir / GRAPH_FILE)
+
+
+@cli.command("view")
+@click.argument("graphml", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="HTML file (default: the GraphML file with .html).")
+@click.option("--png", "png_file", type=click.Path(dir_okay=False), help="Also draw a static PNG here.")
+@click.option("--title", help="Page title (default: the file name).")
+@_fail_cleanly
+def view_command(graphml, out_file, png_file, title):
+    """Write a self-contained HTML viewer of a graph (works offline), and optionally a PNG.
+
+    \b
+    Example:
+      neuroconcepts view out/demo/graph.graphml --out graph.html --png graph.png
+    """
+    from pipeline.export.graphml import read_graphml
+    from pipeline.view import write_html, write_png
+
+    concept_graph = read_graphml(graphml)
+    out_file = Path(out_file or Path(graphml).with_suffix(".html"))
+    write_html(concept_graph, out_file, title)
+    click.echo(f"wrote {out_file}")
+    if png_file:
+        write_png(concept_graph, png_file, title)
+        click.echo(f"wrote {png_file}")
+
+
+@cli.command("diff")
+@click.argument("corpus_a", type=click.Path(exists=True, file_okay=False))
+@click.argument("corpus_b", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="GraphML file of the difference graph.")
+@_graph_options
+@click.option("--resamples", type=click.IntRange(min=2), default=200, show_default=True, help="Bootstrap resamples of the documents.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--exclude-negated", is_flag=True, help="Leave out negated mentions.")
+@click.option("--export", "exports", multiple=True, type=click.Choice([e for e in EXPORTS if e != "mentions"]), help="Also write the difference graph in this format (repeatable).")
+@_nlp_options
+@_fail_cleanly
+def diff_command(corpus_a, corpus_b, out_file, window, min_count, level, resamples, seed, exclude_negated, exports, kb_dir, kb_extra):
+    """Contrast two extract folders: change per edge (share of windows in B minus in A) with a bootstrap interval.
+
+    \b
+    Example:
+      neuroconcepts diff out/withdrawal out/craving --out contrast.graphml --window document --export csv
+    """
+    difference = diff(corpus_a, corpus_b, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level, resamples, seed,
+                      exclude_negated, exports)
+    rising = sorted(difference.edges(data=True), key=lambda e: (-e[2]["change"], e[0], e[1]))[:5]
+    click.echo(f"difference graph  {difference.number_of_nodes()} nodes, {difference.number_of_edges()} edges -> {out_file}")
+    for u, v, d in rising:
+        click.echo(f"  {d['change']:+.4f} [{d['change_low']:+.4f}, {d['change_high']:+.4f}]  "
+                   f"{difference.nodes[u]['name']} -- {difference.nodes[v]['name']}")
 
 
 @cli.command("annotate")
@@ -323,6 +397,31 @@ def eval_command(out_dir, shared, kb_dir, kb_extra, ner):
         click.echo(line)
     for path in write_report(results, out_dir):
         click.echo(f"wrote {path}")
+
+
+@cli.command("bench")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for bench.md, bench.json and profiles.")
+@click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); without WhiteText the demo corpus is used.")
+@click.option("--quick", is_flag=True, help="Small sizes, a run of seconds (to check the benchmark itself; the numbers mean little).")
+def bench_command(out_dir, shared, quick):
+    """Benchmark throughput per core (tokenizer, scispaCy's stock stack, lexicon and NER modes),
+    agreement with the stock stack, memory, scaling to 2 workers and GraphML export.
+
+    Run it on an otherwise idle machine: it takes about 15 minutes.
+
+    \b
+    Example:
+      neuroconcepts bench --out reports
+    """
+    from pipeline.bench import FULL, QUICK, run_bench
+    from pipeline.evaluate.evaluation import DEFAULT_SHARED
+
+    command = " ".join(["neuroconcepts", *sys.argv[1:]])
+    results = run_bench(out_dir, Path(shared) if shared else DEFAULT_SHARED, QUICK if quick else FULL, command,
+                        partial(click.echo, err=True))
+    for name, check in results["checks"].items():
+        click.echo(f"{name:<24}{check['value']:>10}  target {check['target']:<8} {'met' if check['met'] else 'MISSED'}")
+    click.echo(f"wrote {Path(out_dir) / 'bench.md'}")
 
 
 def _stdin_record(line_number: int, line: str):

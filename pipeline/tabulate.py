@@ -28,11 +28,13 @@ REJECTS_FILE = "rejects.jsonl"
 DOCUMENT_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("title", pa.string()), ("year", pa.int32()), ("journal", pa.string()),
     ("mesh", pa.list_(pa.string())), ("source", pa.string()), ("n_sentences", pa.int32()), ("n_mentions", pa.int32()),
+    ("species", pa.list_(pa.string())),
 ])
 MENTION_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("sent_id", pa.int32()), ("start", pa.int32()), ("end", pa.int32()),
     ("text", pa.string()), ("label", pa.string()), ("concept_id", pa.string()), ("concept_name", pa.string()),
-    ("source", pa.string()), ("abbreviation", pa.string()),
+    ("source", pa.string()), ("abbreviation", pa.string()), ("linked", pa.bool_()),
+    ("negated", pa.bool_()), ("hedged", pa.bool_()),
 ])
 
 
@@ -88,7 +90,7 @@ class TableWriter:
 
 
 def documents_table(documents: list[AnnotatedDocument]) -> pa.Table:
-    """One row per document: id, title, year, journal, MeSH headings, source file, counts."""
+    """One row per document: id, title, year, journal, MeSH headings, source file, counts, species tags."""
     records = [d.record for d in documents]
     return pa.table({
         "doc_id": [r.doc_id for r in records],
@@ -99,6 +101,7 @@ def documents_table(documents: list[AnnotatedDocument]) -> pa.Table:
         "source": [r.source for r in records],
         "n_sentences": [len(d.sentences) for d in documents],
         "n_mentions": [len(d.mentions) for d in documents],
+        "species": [list(d.species) for d in documents],
     }, schema=DOCUMENT_SCHEMA)
 
 

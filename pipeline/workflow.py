@@ -18,6 +18,7 @@ from spacy.language import Language
 from pipeline.atomic import atomic_open
 from pipeline.cooccurrence import CooccurrenceCounts, read_counts, rollup_counts, write_counts
 from pipeline.distribute import run_partitions
+from pipeline.export import export_graph
 from pipeline.export.graphml import write_graphml
 from pipeline.graph import build_graph
 from pipeline.kb import KnowledgeBase, kb_files, read_kb
@@ -25,10 +26,10 @@ from pipeline.kb.check import check_kb
 from pipeline.kb.hierarchy import rollup_map
 from pipeline.partition import PARTITION_SIZE, PARTS_DIR, join_parts, plan_partitions
 from pipeline.read import FieldMap, list_inputs
-from pipeline.tabulate import MENTIONS_FILE
+from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_FILE
 
 SUMMARY_FILE = "summary.json"
-MENTION_COLUMNS = ["doc_id", "sent_id", "concept_id", "concept_name", "label"]
+MENTION_COLUMNS = ["doc_id", "sent_id", "concept_id", "concept_name", "label", "negated"]
 GRAPH_FILE = "graph.graphml"
 
 
@@ -101,7 +102,9 @@ def merged_counts(
         if groups:
             batches = pq.ParquetFile(Path(directory) / MENTIONS_FILE).iter_batches(columns=MENTION_COLUMNS)
             mentions = (row for batch in batches for row in batch.to_pylist())
-            leaf = rollup_counts(leaf, mentions, groups, lambda c: (kb[c].name, kb[c].type))
+            table = pq.read_table(Path(directory) / DOCUMENTS_FILE, columns=["doc_id", "year", "species"]).to_pydict()
+            documents = {d: (y, tuple(s)) for d, y, s in zip(table["doc_id"], table["year"], table["species"])}
+            leaf = rollup_counts(leaf, mentions, groups, lambda c: (kb[c].name, kb[c].type), documents)
         counts.merge(leaf)
     return counts
 
@@ -113,19 +116,58 @@ def graph(
     window: str = "sentence",
     min_count: int = 1,
     level: str = "leaf",
+    metric: str = "count",
+    top_k: int = 0,
+    backbone: float | None = None,
+    exclude_negated: bool = False,
+    exports: Sequence[str] = (),
 ) -> nx.Graph:
     """Build the concept graph from one or more extract directories and write it as GraphML.
 
     `level` rolls concepts up the knowledge base's hierarchy (leaf, region or system;
-    see pipeline.kb.hierarchy) and needs `kb`.
+    see pipeline.kb.hierarchy) and needs `kb`. `metric`, `top_k`, `backbone` and
+    `exclude_negated` are those of pipeline.graph.build_graph. `exports` names further
+    formats written beside the GraphML file (pipeline.export.EXPORTS).
     """
     if level != "leaf" and kb is None:
         raise ValueError(f"rolling up to level {level!r} needs the knowledge base")
     xrefs = {concept.id: concept.xrefs for concept in kb} if kb else {}
-    concept_graph = build_graph(merged_counts(directories, kb, level), window, min_count, xrefs)
+    counts = merged_counts(directories, kb, level)
+    concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
     concept_graph.graph["level"] = level
     write_graphml(concept_graph, out_file)
+    export_graph(concept_graph, out_file, exports, directories)
     return concept_graph
+
+
+def diff(
+    directory_a: str | Path,
+    directory_b: str | Path,
+    out_file: str | Path,
+    kb: KnowledgeBase | None = None,
+    window: str = "sentence",
+    min_count: int = 1,
+    level: str = "leaf",
+    resamples: int = 200,
+    seed: int = 0,
+    exclude_negated: bool = False,
+    exports: Sequence[str] = (),
+) -> nx.Graph:
+    """The difference graph of two extract folders (pipeline.diff), written as GraphML (and `exports`)."""
+    from pipeline.diff import corpus_pairs, diff_graph
+
+    if level != "leaf" and kb is None:
+        raise ValueError(f"rolling up to level {level!r} needs the knowledge base")
+    groups = rollup_map(kb, level) if level != "leaf" else {}
+    sides = [
+        corpus_pairs(directory, window, groups, lambda c: (kb[c].name, kb[c].type), exclude_negated)
+        for directory in (directory_a, directory_b)
+    ]
+    difference = diff_graph(*sides, min_count=min_count, resamples=resamples, seed=seed)
+    difference.graph.update(window=window, level=level, a=str(directory_a), b=str(directory_b))
+    write_graphml(difference, out_file)
+    export_graph(difference, out_file, [e for e in exports if e != "mentions"])
+    return difference
 
 
 def check_knowledge_base(kb_dir: str | Path, extra: Sequence[str | Path] = ()) -> list[str]:

@@ -39,13 +39,15 @@ HELD_OUT_EVERY = 10
 
 
 def training_doc(nlp, document: GoldDocument, weak_labels: bool) -> Doc:
-    """The document tokenized as build_nlp() does, with its gold spans (and weak labels) as ents."""
-    if weak_labels:
-        doc = nlp(document.record.text)
-        weak = [span for span in doc.ents if span.label_ != "BRAIN_REGION"]
-    else:
-        doc, weak = nlp.make_doc(document.record.text), []
+    """The document tokenized as build_nlp() does, with its gold spans (and weak labels) as ents.
+
+    spaCy's NER never crosses a sentence boundary, so a gold span that does (one in
+    train.xml, "nucl. ambiguus") is left out.
+    """
+    doc = nlp(document.record.text)
+    weak = [span for span in doc.ents if span.label_ != "BRAIN_REGION"] if weak_labels else []
     gold = [doc.char_span(e.start, e.end, e.label, alignment_mode="expand") for e in document.entities]
+    gold = [span for span in gold if not any(token.is_sent_start for token in span[1:])]
     doc.ents = ()
     gold_tokens = {i for span in gold for i in range(span.start, span.end)}
     doc.ents = filter_spans(gold + [s for s in weak if not gold_tokens.intersection(range(s.start, s.end))])

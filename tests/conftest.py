@@ -30,3 +30,13 @@ def entities(nlp, text):
     """(text, label, concept id, long form) of each entity the pipeline finds in text."""
     doc = nlp(text)
     return [(e.text, e.label_, e.kb_id_, e._.long_form.text if e._.long_form is not None else None) for e in doc.ents]
+
+
+@pytest.fixture(scope="session")
+def demo_extract(nlp, tmp_path_factory):
+    """The demo corpus extracted once (pipeline.workflow.extract) for the graph, export and viewer tests."""
+    from pipeline.workflow import extract
+
+    out = tmp_path_factory.mktemp("demo_extract")
+    extract([REPO / "corpora" / "demo"], out, nlp)
+    return out

@@ -20,7 +20,8 @@ from pipeline.cli import cli
 REPO = Path(__file__).parent.parent
 DEMO = REPO / "corpora" / "demo"
 OUTPUTS = ["documents.parquet", "mentions.parquet", "mentions.csv", "rejects.jsonl", "summary.json", "graph.graphml",
-           "cooccurrence_concepts.parquet", "cooccurrence_pairs.parquet", "cooccurrence_totals.json"]
+           "cooccurrence_concepts.parquet", "cooccurrence_pairs.parquet", "cooccurrence_totals.json",
+           "cooccurrence_affirmed_concepts.parquet", "cooccurrence_affirmed_pairs.parquet"]
 
 
 def invoke(*args, input=None):

@@ -9,6 +9,10 @@ from typing import Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.annotate.context import ConceptContext  # noqa: F401  (registers ent._.negated, ent._.hedged)
+from pipeline.annotate.linking import is_linked, unlinked_name
+from pipeline.annotate.relations import document_relations
+from pipeline.annotate.species import document_species
 from pipeline.read import Record
 
 __all__ = ["AnnotatedDocument", "Mention", "annotate", "document_mentions", "make_doc"]
@@ -16,7 +20,12 @@ __all__ = ["AnnotatedDocument", "Mention", "annotate", "document_mentions", "mak
 
 @dataclass(frozen=True)
 class Mention:
-    """One concept mention; start and end are character offsets into the record's text."""
+    """One concept mention; start and end are character offsets into the record's text.
+
+    `linked` is False for an NER mention the linker could not map to a knowledge-base
+    concept: its concept_id is then NC:unlinked:<normalised text> (see linking.py).
+    `negated` and `hedged` say whether its sentence negates it or hedges it (context.py).
+    """
 
     doc_id: str
     sent_id: int
@@ -28,15 +37,25 @@ class Mention:
     concept_name: str
     source: str
     abbreviation: str
+    linked: bool
+    negated: bool = False
+    hedged: bool = False
 
 
 @dataclass(frozen=True)
 class AnnotatedDocument:
-    """A record with its sentence boundaries (character offsets) and its mentions."""
+    """A record with its sentence boundaries (character offsets) and its mentions.
+
+    `relations` are the directed relations its sentences state, (subject, relation,
+    object) with subject and object indices into `mentions` (relations.py); `species`
+    its species tags (species.py).
+    """
 
     record: Record
     sentences: tuple[tuple[int, int], ...]
     mentions: tuple[Mention, ...]
+    relations: tuple[tuple[int, str, int], ...] = ()
+    species: tuple[str, ...] = ()
 
     def sentence_text(self, sent_id: int) -> str:
         start, end = self.sentences[sent_id]
@@ -52,10 +71,12 @@ def document_mentions(doc: Doc, doc_id: str, concept_names: dict[str, str]) -> t
     for ent in doc.ents:
         sent_id = bisect_right(sentence_starts, ent.start) - 1
         long_form = ent._.long_form
+        linked = is_linked(ent.kb_id_)
         mentions.append(Mention(
             doc_id, sent_id, ent.start_char, ent.end_char, ent.text, ent.label_, ent.kb_id_,
-            concept_names.get(ent.kb_id_, ent.kb_id_), ent._.concept_source or "ner",
-            long_form.text if long_form is not None else "",
+            concept_names.get(ent.kb_id_, ent.kb_id_) if linked else unlinked_name(ent.kb_id_),
+            ent._.concept_source or "ner", long_form.text if long_form is not None else "", linked,
+            ent._.negated, ent._.hedged,
         ))
     return sentences, tuple(mentions)
 
@@ -78,4 +99,5 @@ def annotate(records: Iterable[Record], nlp: Language, batch_size: int = 64) -> 
     pairs = ((make_doc(nlp, record), record) for record in records)
     for doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         sentences, mentions = document_mentions(doc, record.doc_id, concept_names)
-        yield AnnotatedDocument(record, sentences, mentions)
+        species = document_species(record.text, record.mesh)
+        yield AnnotatedDocument(record, sentences, mentions, document_relations(doc), species)

@@ -16,6 +16,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
 from pipeline.annotate import concept_matcher  # noqa: F401  (registers "concept_matcher")
+from pipeline.annotate import context, relations  # noqa: F401  (register "concept_context", "concept_relations")
 from pipeline.annotate.ner import NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
 
@@ -91,7 +92,10 @@ def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] =
       user's extra files;
     - with `ner` (default: when models/ner holds a trained model), lexicon_spans, the
       trained NER (spaCy's `ner`, from models/ner) and the entity_merger, which merges
-      NER spans and concepts (pipeline/annotate/ner.py).
+      NER spans and concepts (pipeline/annotate/ner.py);
+    - last, on the final entities: concept_context (negated and hedged mentions,
+      pipeline/annotate/context.py) and concept_relations (directed relations stated
+      between two concepts, pipeline/annotate/relations.py).
     """
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     nlp.add_pipe("sentencizer")
@@ -101,4 +105,6 @@ def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] =
         nlp.add_pipe("lexicon_spans")
         nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=NER_MODEL_EXCLUDE))
         nlp.add_pipe("entity_merger")
+    nlp.add_pipe("concept_context")
+    nlp.add_pipe("concept_relations")
     return nlp

@@ -23,10 +23,12 @@ from spacy.language import Language
 
 from pipeline.annotate import make_doc
 from pipeline.annotate.ner import LEXICON_SPANS_KEY, MERGE_POLICIES, EntityMerger, ner_model_available
+from pipeline.annotate.linking import THRESHOLD
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.corpus import GoldDocument, GoldEntity
 from pipeline.evaluate.gold import DEFAULT_GOLD, read_gold
+from pipeline.evaluate.linking import linking_accuracy
 from pipeline.evaluate.scoring import score
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.kb import LABELS
@@ -67,7 +69,7 @@ def predictions(nlp: Language, documents: list[GoldDocument]) -> Iterator[dict[s
 
     With the NER, one run gives every mode: the entity merger is held back, the lexicon's
     entities (doc.spans["lexicon"]) and the NER's (doc.ents) are read from the Doc, and
-    each merge policy is applied to a copy ("combined" is the pipeline's own policy,
+    each merge policy is applied to the Doc in turn ("combined" is the pipeline's own policy,
     "combined:<policy>" the others).
     """
     docs = (make_doc(nlp, document.record) for document in documents)
@@ -81,8 +83,12 @@ def predictions(nlp: Language, documents: list[GoldDocument]) -> Iterator[dict[s
     }
     with nlp.select_pipes(disable=["entity_merger"]):
         for doc in nlp.pipe(docs, batch_size=64):
-            modes = {LEXICON: _entities(doc.spans[LEXICON_SPANS_KEY]), NER: _entities(doc.ents)}
-            yield modes | {mode: _entities(m(doc.copy()).ents) for mode, m in mergers.items()}
+            ner = list(doc.ents)
+            modes = {LEXICON: _entities(doc.spans[LEXICON_SPANS_KEY]), NER: _entities(ner)}
+            for mode, merge in mergers.items():
+                doc.ents = ner
+                modes[mode] = _entities(merge(doc).ents)
+            yield modes
 
 
 def top_errors(pairs: list[tuple[GoldDocument, set[GoldEntity]]]) -> dict[str, list[list]]:
@@ -131,10 +137,12 @@ def evaluate(nlp: Language, shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_
 
 
 def evaluate_pipelines(shared: Path = DEFAULT_SHARED, kb_dir=None, kb_extra=(), ner: bool | None = None) -> dict:
-    """Build the pipeline (with the NER when present, or as `ner` says) and evaluate it."""
+    """Build the pipeline (with the NER when present, or as `ner` says), evaluate it on the
+    corpora, and the linker on held-out synonyms."""
     nlp = build_nlp(kb_dir, kb_extra, ner)
     results = evaluate(nlp, shared)
     results["pipeline"] = pipeline_description(nlp)
+    results["linking"] = linking_accuracy(nlp.get_pipe("concept_matcher").kb, THRESHOLD)
     return results
 
 

@@ -61,11 +61,28 @@ def render_markdown(results: dict) -> str:
             continue
         lines += [f"{corpus['documents']} documents, {corpus['gold_mentions']} gold mentions.", ""]
         lines += _scores_table(corpus["modes"]) + [""]
-        mode = list(corpus["errors"])[-1]
+        mode = "combined" if "combined" in corpus["errors"] else "lexicon"
         lines += [f"Commonest strict errors ({mode}):", ""] + _errors(corpus["errors"][mode]) + [""]
-    for section in results.get("sections", []):
-        lines += [f"## {section['title']}", "", *section["lines"], ""]
+    if "linking" in results:
+        lines += _linking(results["linking"])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _linking(linking: dict) -> list[str]:
+    lines = [
+        "## Linking (NER spans the lexicon did not map)", "",
+        f"Held-out synonyms: {linking['held_out']} synonyms of {linking['concepts']} concepts, each taken out of the",
+        "knowledge base before the linker's index is built, then linked with its concept's type",
+        "(pipeline/evaluate/linking.py). Linked: share whose best candidate reaches the threshold;",
+        "precision: share of those that go to the right concept.", "",
+        f"Top-1 accuracy (no threshold): {linking['top1_accuracy']:.3f}. The pipeline's threshold: {linking['threshold']:.2f}.", "",
+        "| threshold | linked | precision | correct of all |", "|---:|---:|---:|---:|",
+    ]
+    for threshold, row in linking["by_threshold"].items():
+        lines.append(f"| {threshold} | {row['linked']:.3f} | {row['precision']:.3f} | {row['correct_of_all']:.3f} |")
+    lines += ["", "Some errors (held-out synonym -> linked concept, similarity):", ""]
+    lines += [f"- {e['synonym']} ({e['truth']}) -> {e['linked_to'] or 'none'} ({e['similarity']:.2f})" for e in linking["errors"]]
+    return lines + [""]
 
 
 def summary_lines(results: dict) -> list[str]:

@@ -14,6 +14,7 @@ import networkx as nx
 from lxml import etree
 
 from pipeline.atomic import atomic_path
+from pipeline.export.common import attribute_names
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 SCHEMA = "http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
@@ -38,7 +39,7 @@ def _format(value) -> str:
 
 def _keys(items: list[dict], for_: str, taken: set[str]) -> list[tuple[str, str, str]]:
     """(key id, attribute name, type) for every attribute of the nodes or the edges."""
-    names = sorted({name for attrs in items for name in attrs}, key=lambda n: (n not in ("label", "name", "weight"), n))
+    names = attribute_names(items)
     keys = []
     for name in names:
         values = [attrs[name] for attrs in items if name in attrs]

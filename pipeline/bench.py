@@ -1,0 +1,479 @@
+"""The benchmark (`neuroconcepts bench`, `make bench`): throughput per core, agreement with
+scispaCy's stock rule stack, memory as the corpus grows, graph assembly and GraphML export.
+
+Throughput is measured in this one process, on the same documents, side by side:
+
+- tokenizer: a blank English pipeline with scispaCy's tokenizer (the ceiling);
+- stock: scispaCy's stock rule stack, tokenizer + pysbd_sentencizer + abbreviation_detector
+  (the peer baseline);
+- lexicon: the project's pipeline without the NER (build_nlp(ner=False)), through
+  annotate() as extract runs it;
+- ner: the same with the trained NER, when models/ner holds one.
+
+Each pipeline does a first (cold) pass, then the passes are repeated in turns and the
+fastest warm pass counts, so load from other processes on the machine skews them alike.
+Peak RSS and the memory and graph measurements come from fresh child processes, one
+at a time, since a process's peak memory only ever grows.
+
+The documents are the WhiteText train abstracts when the reference corpora are there,
+else the demo corpus repeated. Results go to reports/bench.md and reports/bench.json;
+where a throughput target is missed, a cProfile of that pipeline goes beside them
+(reports/profile_<mode>.txt).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import multiprocessing
+import os
+import platform
+import pstats
+import random
+import resource
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import networkx as nx
+import spacy
+from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
+from scispacy.custom_tokenizer import combined_rule_tokenizer
+
+from pipeline.annotate import AnnotatedDocument, Mention, annotate, make_doc
+from pipeline.annotate.ner import ner_model_available
+from pipeline.annotate.nlp import build_nlp
+from pipeline.atomic import atomic_open
+from pipeline.cooccurrence import CooccurrenceCounts
+from pipeline.evaluate.evaluation import DEFAULT_SHARED
+from pipeline.evaluate.whitetext import read_whitetext
+from pipeline.export.graphml import write_graphml
+from pipeline.graph import build_graph
+from pipeline.read import Record
+
+DEMO = Path(__file__).resolve().parent.parent / "corpora" / "demo" / "abstracts.jsonl"
+MODES = ("tokenizer", "stock", "lexicon", "ner")
+LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
+
+# The targets of issue 5, per core.
+TARGETS = {
+    "lexicon_vs_tokenizer": 0.5,    # lexicon mode at least half the tokenizer-only rate
+    "lexicon_vs_stock": 10.0,       # and ten times scispaCy's stock rule stack
+    "agreement": 0.99,              # sentence boundaries and abbreviation pairs shared with the stock stack
+    "ner_docs_per_second": 150.0,
+    "memory_ratio": 1.2,            # peak RSS for the large corpus / for the small one
+    "graphml_seconds": 10.0,        # GraphML export of the large graph
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each measurement is; QUICK keeps the whole bench to seconds (for tests)."""
+
+    documents: int = 0          # throughput documents (0: the whole bench corpus)
+    rounds: int = 2             # warm passes per pipeline
+    memory_small: int = 10_000  # documents of the two memory runs
+    memory_large: int = 100_000
+    graph_documents: int = 100_000
+    export_nodes: int = 10_000
+    export_edges: int = 200_000
+    scaling_documents: int = 4_000
+
+
+FULL = Sizes()
+QUICK = Sizes(documents=60, rounds=1, memory_small=100, memory_large=300, graph_documents=2_000,
+              export_nodes=300, export_edges=3_000, scaling_documents=120)
+
+
+def bench_corpus(shared: Path = DEFAULT_SHARED) -> tuple[str, list[Record]]:
+    """The WhiteText train abstracts, or (without ../shared) the demo abstracts repeated to 1,100."""
+    whitetext = Path(shared) / "whitetext" / "train.xml"
+    if whitetext.is_file():
+        return "WhiteText train abstracts (../shared/corpora/whitetext/train.xml)", [d.record for d in read_whitetext(whitetext)]
+    rows = [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines()]
+    records = [Record(f"{row['id']}-{n}", row["title"], row["abstract"], str(DEMO), "") for n in range(33) for row in rows]
+    return "the demo abstracts (corpora/demo/abstracts.jsonl), repeated 33 times", records[:1_100]
+
+
+def tokenizer_pipeline() -> spacy.language.Language:
+    """A blank English pipeline with scispaCy's combined_rule_tokenizer, as scispaCy builds it."""
+    nlp = spacy.blank("en")
+    nlp.tokenizer = combined_rule_tokenizer(nlp)
+    return nlp
+
+
+def stock_pipeline() -> spacy.language.Language:
+    """scispaCy's stock rule stack: its tokenizer, pysbd_sentencizer and abbreviation_detector."""
+    nlp = tokenizer_pipeline()
+    nlp.add_pipe("pysbd_sentencizer")
+    nlp.add_pipe("abbreviation_detector")
+    return nlp
+
+
+def project_pipeline(mode: str) -> spacy.language.Language:
+    return build_nlp(ner=mode == "ner")
+
+
+def _runner(mode: str) -> Callable[[list[Record]], None]:
+    """A function that runs one pass of `mode` over records, the pipeline built once."""
+    if mode in ("tokenizer", "stock"):
+        nlp = tokenizer_pipeline() if mode == "tokenizer" else stock_pipeline()
+        return lambda records: _consume(nlp.pipe(r.text for r in records))
+    nlp = project_pipeline(mode)
+    return lambda records: _consume(annotate(records, nlp))
+
+
+def _consume(items: Iterable) -> None:
+    for _ in items:
+        pass
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory, in MB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _in_child(function: Callable, *args):
+    """Run function(*args) in a fresh process; its result and that process's peak RSS."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_measured, (function, *args))
+
+
+def _measured(function: Callable, *args):
+    result = function(*args)
+    return result, _peak_rss_mb()
+
+
+def throughput(records: list[Record], modes: list[str], rounds: int) -> dict:
+    """Docs/s and words/s of each mode on the same records: cold pass, then the best warm pass."""
+    words = sum(len(r.text.split()) for r in records)
+    runners = {mode: _runner(mode) for mode in modes}
+    cold, warm = {}, {mode: float("inf") for mode in modes}
+    for mode, run in runners.items():
+        cold[mode] = _timed(run, records)
+    for _ in range(rounds):
+        for mode, run in runners.items():
+            warm[mode] = min(warm[mode], _timed(run, records))
+    return {
+        mode: {
+            "docs_per_second": round(len(records) / warm[mode], 1),
+            "words_per_second": round(words / warm[mode]),
+            "cold_docs_per_second": round(len(records) / cold[mode], 1),
+            "peak_rss_mb": _in_child(_one_pass, mode, records)[1],
+        }
+        for mode in modes
+    }
+
+
+def _timed(run: Callable[[list[Record]], None], records: list[Record]) -> float:
+    start = time.perf_counter()
+    run(records)
+    return time.perf_counter() - start
+
+
+def _one_pass(mode: str, records: list[Record]) -> None:
+    _runner(mode)(records)
+
+
+def agreement(records: list[Record]) -> dict:
+    """Sentence boundaries and abbreviation pairs of the lexicon pipeline against the stock
+    stack: the share of those either finds that both find, and some that differ."""
+    ours, stock = build_nlp(ner=False), stock_pipeline()
+    found: dict[str, dict[str, set]] = {"sentences": {"ours": set(), "stock": set()}, "abbreviations": {"ours": set(), "stock": set()}}
+    texts = {}
+    for name, docs in (("ours", ours.pipe(make_doc(ours, r) for r in records)), ("stock", stock.pipe(r.text for r in records))):
+        for record, doc in zip(records, docs):
+            texts[record.doc_id] = record.text
+            found["sentences"][name] |= {(record.doc_id, s.start_char) for s in doc.sents if s.start_char > 0}
+            found["abbreviations"][name] |= {
+                (record.doc_id, a.start_char, a.end_char, a._.long_form.start_char, a._.long_form.end_char)
+                for a in doc._.abbreviations
+            }
+    result = {}
+    for kind, sets in found.items():
+        both, either = sets["ours"] & sets["stock"], sets["ours"] | sets["stock"]
+        result[kind] = {
+            "ours": len(sets["ours"]), "stock": len(sets["stock"]), "both": len(both),
+            "agreement": round(len(both) / len(either), 4) if either else 1.0,
+            "only_ours": [_context(texts, item) for item in sorted(sets["ours"] - sets["stock"])[:12]],
+            "only_stock": [_context(texts, item) for item in sorted(sets["stock"] - sets["ours"])[:12]],
+        }
+    return result
+
+
+def _context(texts: dict[str, str], item: tuple) -> str:
+    """A boundary or pair shown in its text: "...end of one. | Start of the next..."."""
+    doc_id, start = item[0], item[1]
+    text = texts[doc_id]
+    if len(item) == 2:
+        return f"{doc_id}: …{text[max(0, start - 40):start]}|{text[start:start + 40]}…".replace("\n", " ")
+    short, long_form = text[item[1]:item[2]], text[item[3]:item[4]]
+    return f"{doc_id}: {short} = {long_form}"
+
+
+def generated_corpus(records: list[Record], n: int, path: Path, seed: int = 5) -> Path:
+    """A JSONL corpus of n documents made of the bench corpus' sentences, shuffled (ids g1..gn)."""
+    sentences = [s.strip() + "." for r in records for s in r.abstract.split(". ") if len(s.split()) > 3]
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as handle:
+        for number in range(1, n + 1):
+            title, *abstract = rng.sample(sentences, rng.randint(5, 11))
+            handle.write(json.dumps({"id": f"g{number}", "title": title, "abstract": " ".join(abstract)}) + "\n")
+    return path
+
+
+def _extract(corpus: Path, workers: int) -> float:
+    from pipeline.workflow import extract
+
+    nlp = build_nlp(ner=False)
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        extract([corpus], out, nlp, workers=workers, partition_size=2_000)
+        return round(time.perf_counter() - start, 2)
+
+
+def memory(records: list[Record], small: int, large: int) -> dict:
+    """Peak RSS of extract (lexicon mode, one process) on generated corpora of two sizes."""
+    result = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for n in (small, large):
+            corpus = generated_corpus(records, n, Path(folder) / f"corpus_{n}.jsonl")
+            seconds, rss = _in_child(_extract, corpus, 1)
+            result[str(n)] = {"documents": n, "seconds": seconds, "docs_per_second": round(n / seconds, 1), "peak_rss_mb": rss}
+    result["ratio"] = round(result[str(large)]["peak_rss_mb"] / result[str(small)]["peak_rss_mb"], 3)
+    return result
+
+
+def scaling(records: list[Record], n: int) -> dict:
+    """Wall time of extract (lexicon mode) on n generated documents with 1 and 2 worker processes."""
+    with tempfile.TemporaryDirectory() as folder:
+        corpus = generated_corpus(records, n, Path(folder) / "corpus.jsonl")
+        times = {workers: _in_child(_extract, corpus, workers)[0] for workers in (1, 2)}
+    return {
+        "documents": n, "partition_size": 2_000,
+        "workers": {str(w): {"seconds": s, "docs_per_second": round(n / s, 1)} for w, s in times.items()},
+        "speedup": round(times[1] / times[2], 2),
+    }
+
+
+def _graph_assembly(n_documents: int, n_concepts: int = 5_000, seed: int = 7) -> dict:
+    """Count, build and export the graph of n generated annotated documents (Zipf-like concepts)."""
+    rng = random.Random(seed)
+    concepts = [(f"C:{c:06d}", f"concept {c}", LABELS[c % len(LABELS)]) for c in range(n_concepts)]
+    weights = [1 / (rank + 1) for rank in range(n_concepts)]
+    start = time.perf_counter()
+    counts = CooccurrenceCounts()
+    for number in range(n_documents):
+        n_sentences = rng.randint(6, 12)
+        sentences = [f"Sentence {s} of document {number} names some concepts." for s in range(n_sentences)]
+        text = " ".join(sentences)
+        offsets, position = [], 0
+        for sentence in sentences:
+            offsets.append((position, position + len(sentence)))
+            position += len(sentence) + 1
+        record = Record(f"{number + 1}", "", text, "generated", "")
+        mentions = tuple(  # each names the word "Sentence" at the start of its sentence
+            Mention(doc_id=record.doc_id, sent_id=sent_id, start=offsets[sent_id][0], end=offsets[sent_id][0] + 8, text="Sentence",
+                    label=label, concept_id=concept_id, concept_name=name, source="lexicon", abbreviation="", linked=True)
+            for sent_id, (concept_id, name, label) in sorted(
+                (rng.randrange(n_sentences), concept) for concept in rng.choices(concepts, weights, k=rng.randint(4, 16))
+            )
+        )
+        counts.add(AnnotatedDocument(record, tuple(offsets), mentions))
+    counted = time.perf_counter()
+    graph = build_graph(counts, "sentence")
+    built = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        write_graphml(graph, Path(folder) / "graph.graphml")
+        size = (Path(folder) / "graph.graphml").stat().st_size
+    exported = time.perf_counter()
+    return {
+        "documents": n_documents, "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+        "count_seconds": round(counted - start, 2), "build_seconds": round(built - counted, 2),
+        "export_seconds": round(exported - built, 2), "graphml_mb": round(size / 1e6, 1),
+    }
+
+
+def _graphml_export(n_nodes: int, n_edges: int, seed: int = 11) -> dict:
+    """Time write_graphml on a random graph with the attributes build_graph gives."""
+    rng = random.Random(seed)
+    graph = nx.Graph(window="sentence")
+    for c in range(n_nodes):
+        graph.add_node(f"C:{c:06d}", label=f"concept {c}", name=f"concept {c}", type=LABELS[c % len(LABELS)],
+                       mentions=rng.randint(1, 9_999), documents=rng.randint(1, 999), xrefs="MESH:D000001;FMA:12345")
+    nodes = list(graph)
+    added = 0  # graph.number_of_edges() counts them all each time
+    while added < n_edges:
+        u, v = rng.sample(nodes, 2)
+        if graph.has_edge(u, v):
+            continue
+        added += 1
+        graph.add_edge(u, v, weight=float(rng.randint(1, 50)), sentences=rng.randint(1, 50), documents=rng.randint(1, 40),
+                       npmi=round(rng.uniform(-1, 1), 6), pmids=";".join(str(rng.randint(1, 40_000_000)) for _ in range(rng.randint(1, 20))),
+                       evidence="The basolateral amygdala projects to the nucleus accumbens in rats withdrawn from morphine.")
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        write_graphml(graph, Path(folder) / "graph.graphml")
+        seconds = time.perf_counter() - start
+        size = (Path(folder) / "graph.graphml").stat().st_size
+    return {"nodes": n_nodes, "edges": n_edges, "seconds": round(seconds, 2), "graphml_mb": round(size / 1e6, 1)}
+
+
+def profile(mode: str, records: list[Record], path: Path, top: int = 45) -> None:
+    """Write a cProfile of one warm pass of `mode` (functions by own time, then cumulative)."""
+    run = _runner(mode)
+    run(records)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run(records)
+    profiler.disable()
+    out = io.StringIO()
+    out.write(f"cProfile of one warm pass of the {mode} pipeline over {len(records)} documents (neuroconcepts bench)\n\n")
+    for order in ("tottime", "cumulative"):
+        stats = pstats.Stats(profiler, stream=out)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+    with atomic_open(path) as handle:
+        handle.write(out.getvalue())
+
+
+def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, sizes: Sizes = FULL,
+              command: str = "neuroconcepts bench", log: Callable[[str], None] = lambda message: None) -> dict:
+    """Run every measurement, write bench.md and bench.json (and profiles) to out_dir; the results."""
+    out_dir = Path(out_dir)
+    corpus, records = bench_corpus(shared)
+    if sizes.documents:
+        records = records[:sizes.documents]
+    ner = ner_model_available()
+    modes = [m for m in MODES if m != "ner" or ner]
+    results: dict = {
+        "command": command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "spacy": spacy.__version__,
+                    "load_average_before": [round(x, 2) for x in os.getloadavg()]},
+        "corpus": {"name": corpus, "documents": len(records), "words": sum(len(r.text.split()) for r in records)},
+        "ner_model": "models/ner" if ner else None, "targets": TARGETS,
+    }
+    log(f"throughput: {', '.join(modes)} on {len(records)} documents")
+    results["throughput"] = throughput(records, modes, sizes.rounds)
+    log("agreement with the stock stack")
+    results["agreement"] = agreement(records)
+    log(f"memory: extract on {sizes.memory_small} and {sizes.memory_large} generated documents")
+    results["memory"] = memory(records, sizes.memory_small, sizes.memory_large)
+    log(f"scaling: extract on {sizes.scaling_documents} generated documents, 1 and 2 workers")
+    results["scaling"] = scaling(records, sizes.scaling_documents)
+    log(f"graph: {sizes.graph_documents} generated annotated documents; GraphML of {sizes.export_nodes} nodes, {sizes.export_edges} edges")
+    assembly, rss = _in_child(_graph_assembly, sizes.graph_documents)
+    results["graph_assembly"] = assembly | {"peak_rss_mb": rss}
+    export, rss = _in_child(_graphml_export, sizes.export_nodes, sizes.export_edges)
+    results["graphml_export"] = export | {"peak_rss_mb": rss}
+    results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["checks"] = checks(results)
+    results["profiles"] = []
+    for mode in ("lexicon", "ner"):
+        failed = [name for name, check in results["checks"].items() if check["mode"] == mode and not check["met"]]
+        if failed and mode in modes:
+            path = out_dir / f"profile_{mode}.txt"
+            log(f"profile of {mode} mode -> {path}")
+            profile(mode, records, path)
+            results["profiles"].append(str(path))
+    write_report(results, out_dir)
+    return results
+
+
+def checks(results: dict) -> dict:
+    """Each target: the measured value, the target, and whether it is met."""
+    rate = {mode: r["docs_per_second"] for mode, r in results["throughput"].items()}
+    found = {
+        "lexicon_vs_tokenizer": ("lexicon", rate["lexicon"] / rate["tokenizer"], ">="),
+        "lexicon_vs_stock": ("lexicon", rate["lexicon"] / rate["stock"], ">="),
+        "sentence_agreement": ("agreement", results["agreement"]["sentences"]["agreement"], ">="),
+        "abbreviation_agreement": ("agreement", results["agreement"]["abbreviations"]["agreement"], ">="),
+        "memory_ratio": ("memory", results["memory"]["ratio"], "<="),
+        "graphml_seconds": ("graph", results["graphml_export"]["seconds"], "<"),
+    }
+    if "ner" in rate:
+        found["ner_docs_per_second"] = ("ner", rate["ner"], ">=")
+    out = {}
+    for name, (mode, value, op) in found.items():
+        target = TARGETS.get(name, TARGETS["agreement"])
+        met = value >= target if op == ">=" else value <= target if op == "<=" else value < target
+        out[name] = {"mode": mode, "value": round(value, 3), "target": f"{op} {target}", "met": met}
+    return out
+
+
+def render_markdown(results: dict) -> str:
+    """bench.md: the command, the machine's load, and one table per measurement."""
+    machine, corpus = results["machine"], results["corpus"]
+    lines = [
+        "# Benchmark", "",
+        f"Produced by `{results['command']}` on {results['date']}: {machine['cpus']} cores, Python {machine['python']}, "
+        f"spaCy {machine['spacy']}. Load average (1, 5, 15 min) before: {machine['load_average_before']}, "
+        f"after: {machine['load_average_after']} (other work was running on the machine).", "",
+        f"Documents: {corpus['documents']} {corpus['name']}, {corpus['words']:,} words. "
+        + ("NER mode uses the trained model in models/ner." if results["ner_model"] else
+           "NER mode is not measured: there is no trained model in models/ner (`make train`)."), "",
+        "## Throughput, one process, one core", "",
+        "Fastest warm pass of each pipeline over the same documents, passes taken in turns; "
+        "cold = the first pass of a fresh pipeline (new words still entering the vocabulary). "
+        "Peak RSS: a fresh process doing one pass.", "",
+        "| pipeline | docs/s | words/s | cold docs/s | vs tokenizer | vs stock | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    rate = results["throughput"]
+    for mode, r in rate.items():
+        lines.append(f"| {mode} | {r['docs_per_second']:,} | {r['words_per_second']:,} | {r['cold_docs_per_second']:,} | "
+                     f"{r['docs_per_second'] / rate['tokenizer']['docs_per_second']:.2f} | "
+                     f"{r['docs_per_second'] / rate['stock']['docs_per_second']:.1f}x | {r['peak_rss_mb']:,} |")
+    lines += ["", "tokenizer: blank English + scispaCy's tokenizer; stock: + pysbd_sentencizer + abbreviation_detector "
+              "(scispaCy's rule stack); lexicon: build_nlp(ner=False) through annotate(); ner: build_nlp(ner=True).", "",
+              "## Targets", "", "| target | measured | wanted | met |", "|---|---:|---:|---|"]
+    for name, check in results["checks"].items():
+        lines.append(f"| {name} | {check['value']} | {check['target']} | {'yes' if check['met'] else '**no**'} |")
+    if results["profiles"]:
+        lines += ["", "Profiles of the pipelines that miss a target: " + ", ".join(f"`{Path(p).name}`" for p in results["profiles"]) + "."]
+    lines += ["", "## Agreement with scispaCy's stock rule stack", "",
+              "Sentence starts (character offsets, the first excluded) and abbreviation pairs (short and long form offsets) "
+              "of the lexicon pipeline and of the stock stack; agreement = found by both / found by either.", "",
+              "| | ours | stock | both | agreement |", "|---|---:|---:|---:|---:|"]
+    for kind, a in results["agreement"].items():
+        lines.append(f"| {kind} | {a['ours']:,} | {a['stock']:,} | {a['both']:,} | {a['agreement']:.4f} |")
+    for kind, a in results["agreement"].items():
+        for side in ("only_ours", "only_stock"):
+            if a[side]:
+                lines += ["", f"{kind}, {side.replace('_', ' ')} (first {len(a[side])}):", ""]
+                lines += [f"- `{example}`" for example in a[side]]
+    memory, scale = results["memory"], results["scaling"]
+    lines += ["", "## Memory as the corpus grows", "",
+              "`extract` in lexicon mode, one process, on generated corpora (the bench corpus' sentences shuffled into new abstracts).", "",
+              "| documents | seconds | docs/s | peak RSS MB |", "|---:|---:|---:|---:|"]
+    for key, m in memory.items():
+        if key != "ratio":
+            lines.append(f"| {m['documents']:,} | {m['seconds']} | {m['docs_per_second']} | {m['peak_rss_mb']:,} |")
+    lines += ["", f"Peak RSS ratio, large / small: {memory['ratio']}.", "",
+              "## Scaling on this machine", "",
+              f"`extract` in lexicon mode on {scale['documents']:,} generated documents (partitions of {scale['partition_size']:,}), wall time.", "",
+              "| workers | seconds | docs/s |", "|---:|---:|---:|"]
+    for workers, s in scale["workers"].items():
+        lines.append(f"| {workers} | {s['seconds']} | {s['docs_per_second']} |")
+    g, e = results["graph_assembly"], results["graphml_export"]
+    lines += ["", f"Speed-up with 2 workers: {scale['speedup']}x.", "",
+              "## Graph assembly and GraphML export", "",
+              f"Counting {g['documents']:,} generated annotated documents (4-16 mentions each, Zipf-like over 5,000 concepts): "
+              f"{g['count_seconds']} s; building the graph ({g['nodes']:,} nodes, {g['edges']:,} edges): {g['build_seconds']} s; "
+              f"GraphML export ({g['graphml_mb']} MB): {g['export_seconds']} s; peak RSS {g['peak_rss_mb']:,} MB.", "",
+              f"GraphML export of a random graph of {e['nodes']:,} nodes and {e['edges']:,} edges with the project's attributes "
+              f"({e['graphml_mb']} MB): {e['seconds']} s; peak RSS {e['peak_rss_mb']:,} MB.", ""]
+    return "\n".join(lines)
+
+
+def write_report(results: dict, out_dir: str | Path) -> None:
+    """Write bench.json and bench.md to out_dir, atomically."""
+    out_dir = Path(out_dir)
+    with atomic_open(out_dir / "bench.json") as handle:
+        json.dump(results, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    with atomic_open(out_dir / "bench.md") as handle:
+        handle.write(render_markdown(results))

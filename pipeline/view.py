@@ -1,0 +1,143 @@
+"""Look at a concept graph: one self-contained HTML viewer, and a static PNG for papers.
+
+The HTML file (template: pipeline/viewer.html, vanilla JavaScript on a canvas, nothing
+loaded from the network) holds the graph as JSON: nodes coloured by type and sized by
+documents (pipeline.export.style), at positions computed here with NetworkX's seeded
+spring layout. It has search, type filters, pan and zoom; clicking a concept lists its
+neighbours, clicking an edge shows its evidence sentence, stated relations, document
+ids and statistics. `graph.html#edge=SOURCE~TARGET` or `#node=ID` opens with that
+edge or concept selected.
+
+The PNG is drawn by matplotlib (Agg backend) with the same layout, colours and sizes,
+and labels on the most frequent concepts.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import networkx as nx
+
+from pipeline.atomic import atomic_open, atomic_path
+from pipeline.export.style import node_radius, type_colour
+
+SEED = 0
+LABELLED = 15  # concepts labelled from the start (most documents first); the others when zoomed in
+EDGE_FIELDS = (
+    "sentences", "documents", "weight", "npmi", "association_strength", "jaccard", "log_likelihood", "p_value",
+    "affirmed", "negated", "first_year", "last_year",
+)
+
+
+def _spring(graph: nx.Graph, nodes: list, box: tuple[float, float, float, float]) -> dict:
+    """Seeded spring layout of the subgraph on `nodes` (sorted), scaled into box (x, y, width, height)."""
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    sub.add_edges_from(sorted(tuple(sorted((u, v), key=str)) for u, v in graph.subgraph(nodes).edges()))
+    x, y, width, height = box
+    if len(nodes) == 1:
+        return {nodes[0]: (x + width / 2, y + height / 2)}
+    positions = nx.spring_layout(sub, seed=SEED, iterations=200, k=2.5 / len(nodes) ** 0.5)
+    return {n: (x + width * (0.5 + 0.45 * float(px)), y + height * (0.5 - 0.45 * float(py))) for n, (px, py) in positions.items()}
+
+
+def layout(graph: nx.Graph) -> dict:
+    """Node positions (y down), seeded and rounded, so the same graph always gets the same picture.
+
+    The largest connected component fills a 1000 x 800 box; the other components
+    (isolated concepts too) are laid out in small boxes in rows below it.
+    """
+    components = sorted((sorted(c, key=str) for c in nx.connected_components(graph)), key=lambda c: (-len(c), str(c[0])))
+    if not components:
+        return {}
+    positions = _spring(graph, components[0], (0, 0, 1000, 800))
+    rest = components[1:]
+    columns = max(10, int(len(rest) ** 0.5) + 1)
+    cell = 1000 / columns
+    for i, component in enumerate(rest):
+        row, column = divmod(i, columns)
+        positions.update(_spring(graph, component, (column * cell, 820 + row * cell, cell, cell)))
+    return {node: (round(x, 2), round(y, 2)) for node, (x, y) in positions.items()}
+
+
+def view_data(graph: nx.Graph) -> dict:
+    """What the viewer draws: nodes (with positions, colours and radii) and edges (with evidence)."""
+    positions = layout(graph)
+    nodes = sorted(graph.nodes(data=True), key=lambda item: str(item[0]))
+    index = {node: i for i, (node, _) in enumerate(nodes)}
+    labelled = {node for node, _ in sorted(nodes, key=lambda item: (-item[1].get("documents", 0), str(item[0])))[:LABELLED]}
+    shared = "sentences" if graph.graph.get("window", "sentence") == "sentence" else "documents"
+    edges = sorted(graph.edges(data=True), key=lambda e: tuple(sorted((str(e[0]), str(e[1])))))
+    return {
+        "labelScale": 2.0,
+        "edgeFields": list(EDGE_FIELDS),
+        "nodes": [
+            {
+                "id": str(node), "name": d.get("name", str(node)), "type": d.get("type", ""),
+                "documents": d.get("documents", 0), "mentions": d.get("mentions", 0), "community": d.get("community", 0),
+                "x": positions[node][0], "y": positions[node][1], "r": node_radius(d.get("documents", 1), 3.0),
+                "colour": type_colour(d.get("type", "")), "labelled": node in labelled,
+            }
+            for node, d in nodes
+        ],
+        "edges": [
+            {
+                "s": index[u], "t": index[v], "count": d.get(shared, d.get("documents", 1)),
+                "evidence": d.get("evidence", ""), "pmids": d.get("pmids", ""),
+                "relations": d.get("relations", ""), "relationEvidence": d.get("relation_evidence", ""),
+                "attributes": {f: d[f] for f in EDGE_FIELDS if f in d},
+            }
+            for u, v, d in edges
+        ],
+    }
+
+
+def render_html(graph: nx.Graph, title: str) -> str:
+    """The viewer page of a graph, everything inline."""
+    template = files("pipeline").joinpath("viewer.html").read_text(encoding="utf-8")
+    payload = json.dumps(view_data(graph), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return template.replace("__TITLE__", safe_title).replace("__DATA__", payload)
+
+
+def write_html(graph: nx.Graph, path: str | Path, title: str | None = None) -> None:
+    """Write the self-contained viewer page, atomically."""
+    with atomic_open(path) as handle:
+        handle.write(render_html(graph, title or Path(path).stem))
+
+
+def write_png(graph: nx.Graph, path: str | Path, title: str | None = None, dpi: int = 150) -> None:
+    """Draw the graph with matplotlib (Agg) as a PNG for papers, atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    data = view_data(graph)
+    nodes, edges = data["nodes"], data["edges"]
+    figure, axes = plt.subplots(figsize=(10, 8))
+    heaviest = max((e["count"] for e in edges), default=1)
+    for edge in edges:
+        a, b = nodes[edge["s"]], nodes[edge["t"]]
+        axes.plot([a["x"], b["x"]], [a["y"], b["y"]], color="#888888", alpha=0.35,
+                  linewidth=0.4 + 2.5 * (edge["count"] / heaviest) ** 0.5, zorder=1)
+    axes.scatter([n["x"] for n in nodes], [n["y"] for n in nodes], s=[(n["r"] * 1.6) ** 2 for n in nodes],
+                 c=[n["colour"] for n in nodes], edgecolors="white", linewidths=0.6, zorder=2)
+    for node in nodes:
+        if node["labelled"]:
+            axes.annotate(node["name"], (node["x"], node["y"]), xytext=(0, node["r"] * 1.6 + 2), textcoords="offset points",
+                          ha="center", fontsize=7, zorder=3)
+    present = sorted({n["type"] for n in nodes})
+    handles = [Line2D([], [], marker="o", linestyle="", color=type_colour(t), label=t) for t in present]
+    axes.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
+    axes.set_title(title or Path(path).stem, fontsize=10)
+    axes.invert_yaxis()
+    axes.set_axis_off()
+    figure.tight_layout()
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(figure)

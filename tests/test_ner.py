@@ -1,0 +1,98 @@
+"""The trained NER (models/ner): how it joins the pipeline and combines with the lexicon."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import spacy
+from click.testing import CliRunner
+from spacy.tokens import Span
+
+from pipeline.annotate import annotate
+from pipeline.annotate.linking import is_linked
+from pipeline.annotate.ner import (
+    LEXICON_SPANS_KEY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, SOURCE_NER, EntityMerger, UnknownMergePolicy, ner_model_available,
+)
+from pipeline.annotate.nlp import build_nlp, build_tokenizer
+from pipeline.cli import cli
+from pipeline.read import Record
+
+needs_model = pytest.mark.skipif(not ner_model_available(), reason="no trained NER in models/ner (run `make train`)")
+
+TEXT = ("Neurons in the lateral part of the parabrachial nucleus and in layer V of the somatosensory cortex "
+        "project to the central nucleus of the amygdala (CeA); morphine reduced c-Fos in the CeA.")
+
+
+def merged(policy, ner, lexicon):
+    """doc.ents after merging NER spans and lexicon spans, given as (start, end, label) token offsets."""
+    doc = build_tokenizer()("the lateral parabrachial nucleus and the central amygdala and morphine")
+    lexicon_spans = []
+    for start, end, label in lexicon:
+        span = Span(doc, start, end, label=label, kb_id=f"KB:{start}")
+        span._.concept_source = "lexicon"
+        lexicon_spans.append(span)
+    doc.spans[LEXICON_SPANS_KEY] = lexicon_spans
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in ner]
+    doc = EntityMerger(policy)(doc)
+    return [(e.start, e.end, e.label_, e.kb_id_, e._.concept_source) for e in doc.ents]
+
+
+NER = [(1, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION")]               # lateral parabrachial nucleus; central amygdala
+LEXICON = [(2, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION"), (9, 10, "DRUG")]  # parabrachial nucleus; central amygdala; morphine
+
+
+def test_ner_first_keeps_ner_spans_and_adds_lexicon_entities_that_overlap_none():
+    assert merged("ner_first", NER, LEXICON) == [
+        (1, 4, "BRAIN_REGION", "NC:unlinked:lateral_parabrachial_nucleus", SOURCE_NER),
+        (6, 8, "BRAIN_REGION", "KB:6", "lexicon"),   # same boundaries: the lexicon's concept
+        (9, 10, "DRUG", "KB:9", "lexicon"),
+    ]
+
+
+def test_lexicon_first_keeps_lexicon_entities():
+    assert [e[:2] for e in merged("lexicon_first", NER, LEXICON)] == [(2, 4), (6, 8), (9, 10)]
+
+
+def test_longest_keeps_the_longest_of_overlapping_spans():
+    assert [e[:2] for e in merged("longest", NER, LEXICON)] == [(1, 4), (6, 8), (9, 10)]
+
+
+def test_unknown_policy_is_refused():
+    with pytest.raises(UnknownMergePolicy, match="use one of longest, ner_first, lexicon_first"):
+        EntityMerger("union")
+
+
+def test_without_ner_the_pipeline_has_no_ner_components():
+    assert not {"lexicon_spans", "ner", "entity_merger"} & set(build_nlp(ner=False).pipe_names)
+
+
+@needs_model
+def test_the_ner_sees_the_tokens_and_norms_of_build_nlp(nlp):
+    trained = spacy.load(NER_MODEL_DIR, exclude=NER_MODEL_EXCLUDE)  # its tokenizer is built from the config
+    ours, theirs = nlp.make_doc(TEXT), trained.make_doc(TEXT)
+    assert [(t.text, t.norm_) for t in ours] == [(t.text, t.norm_) for t in theirs]
+    assert any(t.norm_ != t.lower_ for t in ours)  # "Neurons" -> "neuron": the project's NORMs, not spaCy's
+
+
+@needs_model
+def test_ner_finds_regions_the_lexicon_does_not_know(nlp):
+    after_matcher = nlp.pipe_names.index("concept_matcher") + 1
+    assert nlp.pipe_names[after_matcher:after_matcher + 3] == ["lexicon_spans", "ner", "entity_merger"]
+    [document] = list(annotate([Record("d1", "", TEXT, "test", "1")], nlp))
+    by_text = {m.text: m for m in document.mentions}
+    region = next(m for m in document.mentions if "parabrachial nucleus" in m.text)
+    assert region.source == SOURCE_NER and region.text.endswith("parabrachial nucleus") and len(region.text) > len("parabrachial nucleus")
+    assert region.linked == is_linked(region.concept_id)
+    assert by_text["morphine"].source == "lexicon" and by_text["morphine"].label == "DRUG"
+    assert by_text["CeA"].source == "lexicon" and by_text["CeA"].linked
+
+
+@needs_model
+def test_no_ner_flag_on_the_command_line(nlp):
+    result = CliRunner().invoke(cli, ["annotate", TEXT, "--no-ner"])
+    assert result.exit_code == 0, result.output
+    without = [json.loads(line)["text"] for line in result.output.splitlines()]
+    assert "parabrachial nucleus" in without and "morphine" in without
+    with_ner = [m.text for m in next(annotate([Record("d1", "", TEXT, "test", "1")], nlp)).mentions]
+    assert without != with_ner

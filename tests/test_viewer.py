@@ -1,0 +1,130 @@
+"""The viewer: one self-contained HTML file, tested in a real headless browser (Debian's
+chromium, installed by the fixture when missing), and the static PNG."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from matplotlib.image import imread
+
+from pipeline.cli import cli
+from pipeline.export.style import type_colour
+from pipeline.kb import DEFAULT_KB_DIR, load_kb
+from pipeline.workflow import graph
+
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--window-size=1280,800", "--virtual-time-budget=3000",
+)
+# A page that loads the viewer in a frame and uses it as a person would: search, a type
+# filter, a click on an edge; it writes what the viewer showed into its own DOM.
+DRIVER = """<!DOCTYPE html><html><body><iframe id="v" src="%s" width="1280" height="800"></iframe>
+<pre id="result"></pre><script>
+document.getElementById("v").addEventListener("load", () => {
+  const w = document.getElementById("v").contentWindow, d = w.document, result = {};
+  result.drawn = +d.body.dataset.nodesDrawn;
+  const search = d.getElementById("search");
+  search.value = %s; search.dispatchEvent(new w.Event("input"));
+  result.matches = d.getElementById("matches").textContent;
+  result.searchSelection = d.getElementById("info").textContent;
+  const box = d.querySelector('#types input[data-type="DRUG"]');
+  box.checked = false; box.dispatchEvent(new w.Event("change"));
+  result.withoutDrugs = +d.body.dataset.nodesDrawn;
+  box.checked = true; box.dispatchEvent(new w.Event("change"));
+  const [ax, ay] = w.conceptGraph.screenPoint(%s), [bx, by] = w.conceptGraph.screenPoint(%s);
+  const canvas = d.getElementById("canvas"), rect = canvas.getBoundingClientRect();
+  const x = rect.left + (ax + bx) / 2, y = rect.top + (ay + by) / 2;
+  canvas.dispatchEvent(new w.MouseEvent("mousedown", {clientX: x, clientY: y, bubbles: true}));
+  w.dispatchEvent(new w.MouseEvent("mouseup", {clientX: x, clientY: y}));
+  canvas.dispatchEvent(new w.MouseEvent("click", {clientX: x, clientY: y, bubbles: true}));
+  const evidence = d.getElementById("edge-evidence"), documents = d.getElementById("edge-documents");
+  result.evidence = evidence ? evidence.textContent : null;
+  result.documents = documents ? documents.textContent : null;
+  document.getElementById("result").textContent = JSON.stringify(result);
+});
+</script></body></html>"""
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium, installed with apt-get when missing."""
+    path = shutil.which("chromium")
+    if path is None:
+        try:
+            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=300)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, capture_output=True, timeout=600,
+                           env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        except (OSError, subprocess.SubprocessError) as err:
+            pytest.skip(f"chromium is not installed and apt-get could not install it: {err}")
+        path = shutil.which("chromium")
+    return path
+
+
+def run_chromium(chromium, tmp_path, *args):
+    profile = tmp_path / "chromium-profile"
+    result = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def viewer(demo_extract, tmp_path_factory):
+    out = tmp_path_factory.mktemp("viewer") / "graph.graphml"
+    g = graph([demo_extract], out, load_kb(DEFAULT_KB_DIR), top_k=4)
+    result = CliRunner().invoke(cli, ["view", str(out), "--png", str(out.with_suffix(".png"))])
+    assert result.exit_code == 0, result.output
+    return g, out.with_suffix(".html"), out.with_suffix(".png")
+
+
+def test_html_is_one_self_contained_file(viewer):
+    _, page, _ = viewer
+    text = page.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", text, re.IGNORECASE)
+    assert "http://" not in text.split("<script", 1)[0] and "@import" not in text
+
+
+def test_browser_draws_searches_filters_and_shows_edge_evidence(viewer, chromium, tmp_path):
+    g, page, _ = viewer
+    source, target, edge = max(g.edges(data=True), key=lambda e: (e[2]["sentences"], e[0], e[1]))
+    name = g.nodes[source]["name"]
+    driver = tmp_path / "driver.html"
+    driver.write_text(DRIVER % (page.as_uri(), json.dumps(name), json.dumps(source), json.dumps(target)), encoding="utf-8")
+    dom = run_chromium(chromium, tmp_path, "--allow-file-access-from-files", "--dump-dom", driver.as_uri())
+    result = json.loads(html.unescape(re.search(r'<pre id="result">(.*?)</pre>', dom, re.DOTALL).group(1)))
+    assert result["drawn"] == g.number_of_nodes()
+    drugs = sum(d["type"] == "DRUG" for _, d in g.nodes(data=True))
+    assert drugs and result["withoutDrugs"] == g.number_of_nodes() - drugs
+    assert result["matches"].split()[0].isdigit() and int(result["matches"].split()[0]) >= 1
+    assert result["evidence"] == edge["evidence"]
+    assert result["documents"] == ", ".join(edge["pmids"].split(";"))
+
+
+def test_browser_screenshot_shows_the_nodes_in_their_colours(viewer, chromium, tmp_path):
+    g, page, _ = viewer
+    shot = tmp_path / "viewer.png"
+    run_chromium(chromium, tmp_path, f"--screenshot={shot}", page.as_uri())
+    pixels = imread(shot)[:, 320:, :3]  # the drawing, right of the side panel
+    for concept_type in {d["type"] for _, d in g.nodes(data=True)} - {"DISORDER"}:
+        colour = [int(type_colour(concept_type)[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        close = (abs(pixels - colour) < 0.02).all(axis=2).sum()
+        assert close > 20, f"no {concept_type} nodes drawn"
+
+
+def test_png_for_papers_is_drawn_and_repeatable(viewer, tmp_path):
+    g, page, png = viewer
+    image = imread(png)
+    assert image.shape[0] > 500 and image.shape[1] > 500
+    drawn = (image[:, :, :3] < 0.9).any(axis=2).mean()
+    assert 0.005 < drawn < 0.5  # something drawn, not a blank or a black page
+    again = tmp_path / "graph.png"
+    assert CliRunner().invoke(cli, ["view", str(page.with_suffix(".graphml")), "--out", str(tmp_path / "graph.html"),
+                                    "--png", str(again)]).exit_code == 0
+    assert again.read_bytes() == png.read_bytes()
+    assert (tmp_path / "graph.html").read_bytes() == page.read_bytes()
