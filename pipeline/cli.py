@@ -402,7 +402,7 @@ def eval_command(out_dir, shared, kb_dir, kb_extra, ner):
 @cli.command("bench")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for bench.md, bench.json and profiles.")
 @click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); without WhiteText the demo corpus is used.")
-@click.option("--quick", is_flag=True, help="Small sizes, a run of seconds (to check the benchmark itself; the numbers mean little).")
+@click.option("--quick", is_flag=True, help="Small sizes, a run of two or three minutes (to check the benchmark itself; the numbers mean little).")
 def bench_command(out_dir, shared, quick):
     """Benchmark throughput per core (tokenizer, scispaCy's stock stack, lexicon and NER modes),
     agreement with the stock stack, memory, scaling to 2 workers and GraphML export.

@@ -148,7 +148,7 @@ def run_partitions(
     runner = _Runner(nlp, engine, workers, scheduler)
     try:
         ids = dict(runner.map(_ids_task, [(p, fields) for p in partitions]))
-        duplicates = find_duplicates(ids[n] for n in range(len(partitions)))
+        duplicates = find_duplicates(ids.pop(n) for n in range(len(partitions)))
         tasks = [
             PartitionTask(p, fields, duplicates[p.index], str(parts_dir), fingerprint(p, fields, duplicates[p.index], nlp))
             for p in partitions

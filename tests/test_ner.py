@@ -54,8 +54,16 @@ def test_lexicon_first_keeps_lexicon_entities():
     assert [e[:2] for e in merged("lexicon_first", NER, LEXICON)] == [(2, 4), (6, 8), (9, 10)]
 
 
-def test_longest_keeps_the_longest_of_overlapping_spans():
+def test_longest_lets_a_longer_ner_span_replace_one_lexicon_entity_of_its_label():
     assert [e[:2] for e in merged("longest", NER, LEXICON)] == [(1, 4), (6, 8), (9, 10)]
+
+
+def test_longest_keeps_the_lexicon_against_other_labels_and_several_entities():
+    over_drug = [(8, 10, "BRAIN_REGION")]               # "and morphine": overlaps the DRUG
+    over_two = [(2, 8, "BRAIN_REGION")]                 # covers two lexicon regions
+    shorter = [(3, 4, "BRAIN_REGION")]                  # "nucleus" inside "parabrachial nucleus"
+    for ner in (over_drug, over_two, shorter):
+        assert [e[:2] for e in merged("longest", ner, LEXICON)] == [(2, 4), (6, 8), (9, 10)]
 
 
 def test_unknown_policy_is_refused():

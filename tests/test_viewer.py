@@ -11,11 +11,13 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+import numpy as np
 from matplotlib.image import imread
 
 from pipeline.cli import cli
 from pipeline.export.style import type_colour
 from pipeline.kb import DEFAULT_KB_DIR, load_kb
+from pipeline.view import layout
 from pipeline.workflow import graph
 
 CHROMIUM_FLAGS = (
@@ -90,9 +92,29 @@ def test_html_is_one_self_contained_file(viewer):
     assert "http://" not in text.split("<script", 1)[0] and "@import" not in text
 
 
+def clearest_edge(g):
+    """The edge with evidence whose midpoint lies farthest from every node and every other
+    edge in the viewer's layout, so a click there can only mean that edge."""
+    positions = {n: np.array(p) for n, p in layout(g).items()}
+    segments = [(u, v, positions[u], positions[v]) for u, v in g.edges()]
+
+    def distance_to_segment(point, a, b):
+        t = np.clip(np.dot(point - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
+        return float(np.linalg.norm(point - (a + t * (b - a))))
+
+    def clearance(u, v):
+        middle = (positions[u] + positions[v]) / 2
+        to_nodes = min(np.linalg.norm(middle - p) for p in positions.values())
+        to_edges = min((distance_to_segment(middle, a, b) for x, y, a, b in segments if {x, y} != {u, v}), default=np.inf)
+        return min(to_nodes, to_edges)
+
+    u, v, data = max(((u, v, d) for u, v, d in g.edges(data=True) if d["evidence"]), key=lambda e: (clearance(e[0], e[1]), e[0], e[1]))
+    return u, v, data
+
+
 def test_browser_draws_searches_filters_and_shows_edge_evidence(viewer, chromium, tmp_path):
     g, page, _ = viewer
-    source, target, edge = max(g.edges(data=True), key=lambda e: (e[2]["sentences"], e[0], e[1]))
+    source, target, edge = clearest_edge(g)
     name = g.nodes[source]["name"]
     driver = tmp_path / "driver.html"
     driver.write_text(DRIVER % (page.as_uri(), json.dumps(name), json.dumps(source), json.dumps(target)), encoding="utf-8")

@@ -17,6 +17,9 @@ knowledge base they were built from. `make kb` builds them in models/linker/
 (scripts/build_linker.py); a linker whose cache is missing or does not
 match its knowledge base (changed, or a --kb or --kb-extra of the user's) builds its
 index again (a few seconds), and writes it to the cache when it is the default one.
+nmslib's HNSW construction draws on a process-wide random generator: the first index
+built in a process is the same in every run, later ones may differ slightly in the
+neighbours they return (reports/eval.md builds one).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ UNLINKED_PREFIX = "NC:unlinked:"
 _WORD_SEPARATORS = re.compile(r"[\s\-‐‑–—/]+")
 LINKER_DIR = MODELS_DIR / "linker"
 FINGERPRINT_FILE = "kb.sha256"
-THRESHOLD = 0.75      # cosine similarity of the best alias; chosen on held-out synonyms (reports/eval.md)
+THRESHOLD = 0.9       # cosine similarity of the best alias; chosen on held-out synonyms (reports/eval.md)
 NEIGHBOURS = 20       # aliases retrieved per mention before keeping the concepts of the span's type
 EF_SEARCH = 200
 CACHE_SIZE = 100_000  # linked mention texts remembered by a Linker

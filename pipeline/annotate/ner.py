@@ -11,9 +11,11 @@
   to models/ner (config models/ner.cfg), which sets doc.ents;
 - `entity_merger`: merges the NER's entities with the lexicon's by one of MERGE_POLICIES:
   - ``longest`` (the default, chosen on WhiteText dev and the gold corpus, see
-    reports/eval.md): of overlapping spans the longest is kept, the lexicon's on a tie,
-    so "lateral part of the parabrachial nucleus" (NER) wins over "parabrachial
-    nucleus" (lexicon) and "mesolimbic dopamine system" (lexicon) over "mesolimbic";
+    reports/eval.md): an NER span replaces the lexicon entity it overlaps when that is
+    a single entity of the same label and shorter ("lateral part of the parabrachial
+    nucleus" over "parabrachial nucleus"); an NER span that overlaps an entity of
+    another label ("mesolimbic" in "mesolimbic dopamine system"), or several ("insula
+    and nucleus accumbens"), or a longer one, gives way to the lexicon;
   - ``ner_first``: every NER span is kept, and lexicon entities that overlap none are added;
   - ``lexicon_first``: every lexicon entity is kept, NER spans that overlap none are added.
 
@@ -30,7 +32,7 @@ from typing import Callable, Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans, minibatch
+from spacy.util import minibatch
 
 from pipeline.annotate import concept_matcher  # noqa: F401  (registers Span._.concept_source)
 from pipeline.annotate.linking import THRESHOLD, Linker, unlinked_ids
@@ -39,7 +41,9 @@ from pipeline.kb import MODELS_DIR
 NER_MODEL_DIR = MODELS_DIR / "ner"
 # models/ner also holds the components that feed the NER during training (config
 # models/ner.cfg); build_nlp() adds its own, so only the NER itself is taken from there.
-NER_MODEL_EXCLUDE = ["tokenizer", "sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
+# It has no tokenizer (built from the config's registered one) and no vocabulary files
+# (scripts/train_ner.py leaves them out).
+NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
 LEXICON_SPANS_KEY = "lexicon"
 SOURCE_NER = "ner"
 MERGE_POLICIES = ("longest", "ner_first", "lexicon_first")
@@ -66,8 +70,14 @@ def lexicon_spans(doc: Doc) -> Doc:
     return doc
 
 
-def _overlaps(span: Span, others: Iterable[Span]) -> bool:
-    return any(span.start < other.end and other.start < span.end for other in others)
+def _by_token(spans: Iterable[Span]) -> dict[int, Span]:
+    """Each token index covered by one of the (non-overlapping) spans, and that span."""
+    return {i: span for span in spans for i in range(span.start, span.end)}
+
+
+def _overlapped(span: Span, by_token: dict[int, Span]) -> list[Span]:
+    """The spans of by_token that share a token with span, in text order."""
+    return list(dict.fromkeys(by_token[i] for i in range(span.start, span.end) if i in by_token))
 
 
 @Language.factory(
@@ -110,12 +120,20 @@ class EntityMerger:
         """The spans the policy keeps, in text order; an NER span with a lexicon twin is the twin."""
         ner = list(doc.ents)
         lexicon = list(doc.spans[LEXICON_SPANS_KEY]) if LEXICON_SPANS_KEY in doc.spans else []
+        ner_tokens, lexicon_tokens = _by_token(ner), _by_token(lexicon)
         if self.policy == "ner_first":
-            merged = ner + [span for span in lexicon if not _overlaps(span, ner)]
+            merged = ner + [span for span in lexicon if not _overlapped(span, ner_tokens)]
         elif self.policy == "lexicon_first":
-            merged = lexicon + [span for span in ner if not _overlaps(span, lexicon)]
+            merged = lexicon + [span for span in ner if not _overlapped(span, lexicon_tokens)]
         else:
-            merged = filter_spans(lexicon + ner)
+            merged = list(lexicon)
+            for span in ner:
+                overlapped = _overlapped(span, lexicon_tokens)
+                if not overlapped:
+                    merged.append(span)
+                elif len(overlapped) == 1 and overlapped[0].label == span.label and len(overlapped[0]) < len(span):
+                    merged.remove(overlapped[0])
+                    merged.append(span)
         by_boundaries = {(span.start, span.end): span for span in lexicon}
         return sorted((by_boundaries.get((span.start, span.end), span) for span in merged), key=lambda span: span.start)
 
