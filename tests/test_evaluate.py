@@ -155,3 +155,10 @@ def test_whitetext_dev_evaluation_smoke(nlp):
     result = evaluate_corpus(whitetext, nlp)
     assert result["documents"] == 144 and result["gold_mentions"] == 1687
     assert 0 < result["modes"][LEXICON]["BRAIN_REGION"]["strict_f1"] < 1
+
+
+def test_short_forms_that_whitetext_leaves_unannotated():
+    from pipeline.evaluate.evaluation import is_short_form
+
+    assert all(is_short_form(t) for t in ("PAG", "NTS", "dLGN", "nBOR", "CeA", "BNST"))
+    assert not any(is_short_form(t) for t in ("CA1", "V1", "S1", "amygdala", "Amygdala", "locus coeruleus", "A"))
