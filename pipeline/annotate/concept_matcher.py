@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+import numpy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -154,11 +156,15 @@ class ConceptMatcher:
         return defined, undefined - set(defined)
 
     def _abbreviation_spans(self, doc: Doc, defined: dict[str, tuple[str, Span]]) -> list[Span]:
+        """A span for every occurrence of each defined short form (found on the ORTH array)."""
+        if not defined:
+            return []
+        by_orth = {self.vocab.strings.add(short): value for short, value in defined.items()}
+        orths = doc.to_array(ORTH)
         spans = []
-        for token in doc:
-            if token.text in defined:
-                concept_id, long_form = defined[token.text]
-                span = self._span(doc, token.i, token.i + 1, concept_id)
-                span._.long_form = long_form
-                spans.append(span)
+        for i in numpy.flatnonzero(numpy.isin(orths, list(by_orth))):
+            concept_id, long_form = by_orth[orths[i]]
+            span = self._span(doc, int(i), int(i) + 1, concept_id)
+            span._.long_form = long_form
+            spans.append(span)
         return spans
