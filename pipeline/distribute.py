@@ -4,11 +4,12 @@ Three engines give the same parts, because the partition plan does not depend on
 
 - one worker (the default): every partition in this process, with the caller's pipeline;
 - `processes` with N workers: a pool of N processes (concurrent.futures), each loading
-  the pipeline once from a pickled copy;
+  the pipeline once from its serialized copy (config and nlp.to_bytes());
 - `dask`: a Dask cluster, an existing one (`scheduler` = its address) or a LocalCluster
-  of N single-threaded worker processes. The pickled pipeline is scattered to every
-  worker once. Workers read the inputs and write the parts themselves, so on a real
-  cluster the inputs and the output folder must be on a file system they all see.
+  of N single-threaded worker processes. The serialized pipeline is scattered to every
+  worker once. Workers read the inputs and write the parts themselves, and build the
+  concept matcher from the knowledge-base files, so on a real cluster the inputs, the
+  output folder and the installation with its models/ must be on a file system they all see.
 
 The work is two passes: record ids (to find duplicate ids across partitions, cheap), then
 annotation of every partition not already finished (see pipeline.partition).
@@ -27,10 +28,11 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from spacy.language import Language
-from spacy.tokens.underscore import Underscore
+from spacy.util import load_model_from_config
+from thinc.api import Config
 from tqdm import tqdm
 
-import pipeline.annotate.nlp  # noqa: F401  (its warning filters, in every worker process)
+import pipeline.annotate.nlp  # noqa: F401  (registers the pipeline's components and its warning filters, in every worker)
 from pipeline.errors import InputError
 from pipeline.partition import (
     Partition, PartitionResult, PartitionTask, find_duplicates, fingerprint, finished, record_ids, run_partition,
@@ -39,27 +41,29 @@ from pipeline.read import FieldMap
 
 ENGINES = ("processes", "dask")
 
-_PIPELINES: dict[str, Language] = {}  # pipelines unpickled in this (worker) process, by digest
+_PIPELINES: dict[str, Language] = {}  # pipelines loaded in this (worker) process, by digest
 
 
 class WorkerInputError(Exception):
     """An InputError raised in a worker, carried back to the caller (args: path, position, message)."""
 
 
-def _pickle_pipeline(nlp: Language) -> bytes:
-    """The pipeline and the custom attributes its components registered (doc._.abbreviations...),
-    pickled as spaCy does for nlp.pipe(n_process=...)."""
-    return pickle.dumps((nlp, Underscore.get_state()))
+def _serialize_pipeline(nlp: Language) -> bytes:
+    """The pipeline as spaCy serializes it: its config and nlp.to_bytes() (vocabulary,
+    tokenizer, trained weights). Components without state of their own (the concept
+    matcher) are built again from their config in the worker; pickling the pipeline
+    would carry the concept matcher's tens of thousands of pattern Docs instead."""
+    return pickle.dumps((nlp.config.to_str(), nlp.to_bytes()))
 
 
 def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
-    """The pipeline with this digest, unpickled once per process."""
+    """The pipeline with this digest, loaded once per process."""
     if key not in _PIPELINES:
+        config, data = pickle.loads(payload)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes, compiled again
-            nlp, underscore = pickle.loads(payload)
-        Underscore.load_state(underscore)
-        _PIPELINES[key] = nlp
+            nlp = load_model_from_config(Config().from_str(config), auto_fill=False)
+        _PIPELINES[key] = nlp.from_bytes(data)
     return _PIPELINES[key]
 
 
@@ -80,7 +84,7 @@ def _annotate_task(task: PartitionTask, key: str, payload: bytes | None = None, 
 class _Runner:
     """Runs a function over many argument tuples on the chosen engine; yields (position,
     result) as each finishes. The pipeline is known to the workers by `key`; on Dask,
-    `payload` is its pickled copy, scattered to every worker."""
+    `payload` is its serialized copy, scattered to every worker."""
 
     def __init__(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
         self.stack = contextlib.ExitStack()
@@ -91,7 +95,7 @@ class _Runner:
             _PIPELINES[self.key] = nlp
             self.stack.callback(_PIPELINES.pop, self.key, None)
             return
-        payload = _pickle_pipeline(nlp)
+        payload = _serialize_pipeline(nlp)
         self.key = hashlib.sha256(payload).hexdigest()
         if engine == "dask":
             from distributed import as_completed as dask_completed

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import spacy
-from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers "abbreviation_detector")
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
-from pipeline.annotate import concept_matcher  # noqa: F401  (registers "concept_matcher")
+from pipeline.annotate import abbreviations, concept_matcher  # noqa: F401  (register "flat_abbreviation_detector", "concept_matcher")
 from pipeline.annotate import context, relations  # noqa: F401  (register "concept_context", "concept_relations")
 from pipeline.annotate.ner import NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
@@ -87,7 +86,8 @@ def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] =
       modifiers split off ("naloxone-precipitated" -> naloxone, -, precipitated);
     - spaCy's rule-based sentencizer (scispaCy's pysbd_sentencizer runs at about 50
       abstracts a second, an order of magnitude slower);
-    - scispaCy's AbbreviationDetector;
+    - scispaCy's AbbreviationDetector, with a fresh matcher per document so that memory
+      stays flat (flat_abbreviation_detector, abbreviations.py);
     - the concept_matcher over the knowledge base in models/kb (or `kb_dir`) plus the
       user's extra files;
     - with `ner` (default: when models/ner holds a trained model), lexicon_spans, the
@@ -99,7 +99,7 @@ def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] =
     """
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("abbreviation_detector")
+    nlp.add_pipe("flat_abbreviation_detector", name="abbreviation_detector")
     nlp.add_pipe("concept_matcher", config={"kb_dir": str(kb_dir) if kb_dir else None, "kb_extra": [str(p) for p in kb_extra]})
     if ner if ner is not None else ner_model_available():
         nlp.add_pipe("lexicon_spans")
