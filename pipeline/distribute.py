@@ -33,7 +33,6 @@ from thinc.api import Config
 from tqdm import tqdm
 
 import pipeline.annotate.nlp  # noqa: F401  (registers the pipeline's components and its warning filters, in every worker)
-from pipeline.errors import InputError
 from pipeline.partition import (
     Partition, PartitionResult, PartitionTask, find_duplicates, fingerprint, finished, record_ids, run_partition,
 )
@@ -42,10 +41,6 @@ from pipeline.read import FieldMap
 ENGINES = ("processes", "dask")
 
 _PIPELINES: dict[str, Language] = {}  # pipelines loaded in this (worker) process, by digest
-
-
-class WorkerInputError(Exception):
-    """An InputError raised in a worker, carried back to the caller (args: path, position, message)."""
 
 
 def _serialize_pipeline(nlp: Language) -> bytes:
@@ -68,17 +63,11 @@ def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
 
 
 def _ids_task(partition: Partition, fields: FieldMap) -> list[tuple[int, str, str]]:
-    try:
-        return record_ids(partition, fields)
-    except InputError as err:
-        raise WorkerInputError(err.path, err.position, err.message) from None
+    return record_ids(partition, fields)
 
 
 def _annotate_task(task: PartitionTask, key: str, payload: bytes | None = None, progress: bool = False) -> PartitionResult:
-    try:
-        return run_partition(task, _load_pipeline(key, payload), progress)
-    except InputError as err:
-        raise WorkerInputError(err.path, err.position, err.message) from None
+    return run_partition(task, _load_pipeline(key, payload), progress)
 
 
 class _Runner:
@@ -123,16 +112,13 @@ class _Runner:
         return self._submit is None
 
     def map(self, function: Callable, args: Sequence[tuple]) -> Iterator[tuple[int, object]]:
-        try:
-            if self._submit is None:
-                for n, arguments in enumerate(args):
-                    yield n, function(*arguments)
-                return
-            futures = {self._submit(function, *arguments): n for n, arguments in enumerate(args)}
-            for future in self._completed(futures):
-                yield futures[future], future.result()
-        except WorkerInputError as err:
-            raise InputError(*err.args) from None
+        if self._submit is None:
+            for n, arguments in enumerate(args):
+                yield n, function(*arguments)
+            return
+        futures = {self._submit(function, *arguments): n for n, arguments in enumerate(args)}
+        for future in self._completed(futures):
+            yield futures[future], future.result()
 
 
 def run_partitions(

@@ -14,6 +14,10 @@ class InputError(Exception):
         self.message = message
         super().__init__(f"{self.path}:{position}: {message}" if position else f"{self.path}: {message}")
 
+    def __reduce__(self):
+        """Pickled by its constructor's arguments, so it crosses to and from worker processes."""
+        return (type(self), (self.path, self.position, self.message))
+
 
 class KnowledgeBaseError(Exception):
     """The knowledge base is inconsistent (bad type, duplicate id, broken relation...)."""
