@@ -39,7 +39,7 @@ from pipeline.annotate import annotate
 from pipeline.atomic import atomic_open, atomic_path
 from pipeline.cooccurrence import CooccurrenceCounts, write_counts
 from pipeline.read import FieldMap, Record, Rejection, read_file
-from pipeline.read.records import DUPLICATE_ID
+from pipeline.read.records import FirstSeen, duplicate
 from pipeline.tabulate import DOCUMENT_SCHEMA, DOCUMENTS_FILE, MENTION_SCHEMA, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE, TableWriter
 
 PARTS_DIR = "parts"
@@ -138,13 +138,13 @@ def record_ids(partition: Partition, fields: FieldMap) -> list[tuple[int, str, s
 
 def find_duplicates(ids_by_partition: Iterable[list[tuple[int, str, str]]]) -> list[dict[int, str]]:
     """For each partition, in corpus order, {item number: where its id was first seen}."""
-    first_seen: dict[str, str] = {}
+    first_seen = FirstSeen()
     duplicates = []
     for ids in ids_by_partition:
         found = {}
         for number, doc_id, where in ids:
-            earlier = first_seen.setdefault(doc_id, where)
-            if earlier != where:
+            earlier = first_seen.earlier(doc_id, where)
+            if earlier:
                 found[number] = earlier
         duplicates.append(found)
     return duplicates
@@ -180,7 +180,7 @@ def _records(items: Iterable[Record | Rejection], duplicates: dict[int, str], wr
     for number, item in enumerate(items):
         tally["read"] += 1
         if number in duplicates:
-            item = Rejection(item.source, item.position, f"{DUPLICATE_ID} (first at {duplicates[number]})", item.doc_id)
+            item = duplicate(item, duplicates[number])
         if isinstance(item, Rejection):
             tally["rejected"] += 1
             tally["rejected: " + item.kind] += 1

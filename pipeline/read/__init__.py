@@ -17,7 +17,7 @@ from pipeline.read.delimited import read_delimited
 from pipeline.read.fields import FieldMap
 from pipeline.read.jsonl import read_jsonl
 from pipeline.read.pubmed import read_pubmed_xml
-from pipeline.read.records import DUPLICATE_ID, Record, Rejection
+from pipeline.read.records import FirstSeen, Record, Rejection, duplicate
 from pipeline.read.text import read_text
 
 __all__ = ["FORMATS", "FieldMap", "Record", "Rejection", "detect_format", "list_inputs", "read_corpus", "read_file"]
@@ -77,12 +77,11 @@ def read_file(path: str | Path, fmt: str, fields: FieldMap = FieldMap()) -> Iter
 
 def read_corpus(paths: Iterable[str | Path], fmt: str | None = None, fields: FieldMap = FieldMap()) -> Iterator[Record | Rejection]:
     """Yield every record of the inputs in order; a repeated document id is rejected."""
-    first_seen: dict[str, str] = {}
+    first_seen = FirstSeen()
     for path, file_format in list_inputs(paths, fmt):
         for item in read_file(path, file_format, fields):
             if isinstance(item, Record):
-                where = f"{item.source}:{item.position}"
-                earlier = first_seen.setdefault(item.doc_id, where)
-                if earlier != where:
-                    item = Rejection(item.source, item.position, f"{DUPLICATE_ID} (first at {earlier})", item.doc_id)
+                earlier = first_seen.earlier(item.doc_id, f"{item.source}:{item.position}")
+                if earlier:
+                    item = duplicate(item, earlier)
             yield item

@@ -84,3 +84,20 @@ def make_record(source: str, position: str, doc_id, title, abstract, year=None, 
     except ValueError as err:
         return Rejection(source, position, f"{MALFORMED}: {err}", doc_id)
     return Record(doc_id, title, abstract, source, position, year, (journal or "").strip(), tuple(mesh))
+
+
+class FirstSeen:
+    """Where each document id was first seen ("file:position"), across a whole corpus."""
+
+    def __init__(self) -> None:
+        self._where: dict[str, str] = {}
+
+    def earlier(self, doc_id: str, where: str) -> str | None:
+        """Where this id was seen before another record at `where`, or None if it is new here."""
+        first = self._where.setdefault(doc_id, where)
+        return first if first != where else None
+
+
+def duplicate(record: Record, first_at: str) -> Rejection:
+    """The rejection of a record whose id was first seen at `first_at`."""
+    return Rejection(record.source, record.position, f"{DUPLICATE_ID} (first at {first_at})", record.doc_id)
