@@ -71,7 +71,7 @@ class ConceptMatcher:
         self.kb = kb
         self.extend_region_modifiers = extend_region_modifiers
         self.vocab = nlp.vocab
-        self.patterns = resolve_patterns(kb, tokenize_patterns(kb, nlp.tokenizer.pipe))
+        self.patterns = resolve_patterns(kb, tokenize_patterns(kb, nlp.tokenizer))
         self.synonyms = PhraseMatcher(nlp.vocab, attr="NORM")
         self.abbreviations = PhraseMatcher(nlp.vocab, attr="ORTH")
         for matcher, patterns in ((self.synonyms, self.patterns.synonyms), (self.abbreviations, self.patterns.abbreviations)):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterable
 
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from pipeline.annotate.normalize import alias_variants, normalize_word
@@ -77,10 +77,20 @@ def alias_texts(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def tokenize_patterns(kb: KnowledgeBase, tokenize: Callable[[Iterable[str]], Iterable[Doc]]) -> list[Pattern]:
-    """Tokenize every alias variant (tokenize is e.g. nlp.tokenizer.pipe)."""
+def tokenize_patterns(kb: KnowledgeBase, tokenizer: Tokenizer) -> list[Pattern]:
+    """Tokenize every alias variant with the pipeline's tokenizer.
+
+    The variants bypass the tokenizer's cache: spaCy caches at most max_cache_size
+    chunks and then stops, and tens of thousands of alias chunks would fill it before
+    the first document (measured: a warm pass over WhiteText abstracts then tokenized
+    4x slower).
+    """
     rows = alias_texts(kb)
-    docs = tokenize(variant for *_, variant in rows)
+    cache_size, tokenizer.max_cache_size = tokenizer.max_cache_size, 0
+    try:
+        docs = list(tokenizer.pipe(variant for *_, variant in rows))
+    finally:
+        tokenizer.max_cache_size = cache_size
     return [Pattern(concept_id, kind, alias, doc) for (concept_id, kind, alias, _), doc in zip(rows, docs)]
 
 

@@ -18,24 +18,26 @@ SPECIES = (
     "sheep", "zebrafish", "fly", "worm",
 )
 
-_NOT_NON = r"(?<!non-)(?<!non)(?<!non )"
+# Each pattern starts at a word boundary and is matched against the lowercased text, all
+# in one pass (one alternation, a named group per tag): 14 separate case-insensitive
+# searches cost 1.7 ms an abstract, more than the tokenizer.
 TEXT_PATTERNS = {
-    "human": _NOT_NON + r"\b(?:humans?|patients?|participants?|volunteers?|people|persons?|individuals|men|women|"
-             r"children|adolescents|veterans|outpatients|inpatients|twins|smokers)\b",
-    "non-human primate": r"\b(?:non-?human primates?|primates|monkeys?|macaques?|macaca|rhesus|baboons?|"
+    "human": r"(?<!non-)(?<!non)(?<!non )(?:humans?|patients?|participants?|volunteers?|people|persons?|individuals|men|"
+             r"women|children|adolescents|veterans|outpatients|inpatients|twins|smokers)\b",
+    "non-human primate": r"(?:non-?human primates?|primates|monkeys?|macaques?|macaca|rhesus|baboons?|"
                          r"marmosets?|chimpanzees?|vervets?|cynomolgus)\b",
-    "rat": r"\b(?:rats?|sprague[- ]dawley|wistar|long[- ]evans|fischer 344|lewis rats?)\b",
-    "mouse": r"\b(?:mice|mouse|murine|c57bl(?:/6j?)?|knockout mice|transgenic mice)\b",
-    "hamster": r"\bhamsters?\b",
-    "guinea pig": r"\bguinea[- ]pigs?\b",
-    "rabbit": r"\brabbits?\b",
-    "cat": r"\b(?:cats|feline)\b",
-    "dog": r"(?<!wet-)(?<!wet )\b(?:dogs?|canine|beagles?)\b",  # not the wet-dog shakes of withdrawal
-    "pig": r"(?<!guinea )(?<!guinea-)\b(?:pigs|piglets?|swine|porcine)\b",
-    "sheep": r"\b(?:sheep|ewes?|lambs?|ovine)\b",
-    "zebrafish": r"\bzebrafish\b",
-    "fly": r"\b(?:drosophila|fruit fl(?:y|ies))\b",
-    "worm": r"\b(?:c\. elegans|caenorhabditis)\b",
+    "rat": r"(?:rats?|sprague[- ]dawley|wistar|long[- ]evans|fischer 344|lewis rats?)\b",
+    "mouse": r"(?:mice|mouse|murine|c57bl(?:/6j?)?|knockout mice|transgenic mice)\b",
+    "hamster": r"hamsters?\b",
+    "guinea pig": r"guinea[- ]pigs?\b",
+    "rabbit": r"rabbits?\b",
+    "cat": r"(?:cats|feline)\b",
+    "dog": r"(?<!wet-)(?<!wet )(?:dogs?|canine|beagles?)\b",  # not the wet-dog shakes of withdrawal
+    "pig": r"(?<!guinea )(?<!guinea-)(?:pigs|piglets?|swine|porcine)\b",
+    "sheep": r"(?:sheep|ewes?|lambs?|ovine)\b",
+    "zebrafish": r"zebrafish\b",
+    "fly": r"(?:drosophila|fruit fl(?:y|ies))\b",
+    "worm": r"(?:c\. elegans|caenorhabditis)\b",
 }
 MESH_DESCRIPTORS = {
     "human": ("Humans",),
@@ -56,14 +58,15 @@ MESH_DESCRIPTORS = {
     "fly": ("Drosophila", "Drosophila melanogaster"),
     "worm": ("Caenorhabditis elegans",),
 }
-_TEXT = {tag: re.compile(pattern, re.IGNORECASE) for tag, pattern in TEXT_PATTERNS.items()}
+_GROUPS = {f"tag{i}": tag for i, tag in enumerate(TEXT_PATTERNS)}
+_TEXT = re.compile(r"\b(?:" + "|".join(f"(?P<{group}>{TEXT_PATTERNS[tag]})" for group, tag in _GROUPS.items()) + ")")
 _MESH = {descriptor.lower(): tag for tag, descriptors in MESH_DESCRIPTORS.items() for descriptor in descriptors}
 
 
 def document_species(text: str, mesh: Iterable[str] = ()) -> tuple[str, ...]:
     """The species tags of a document, in SPECIES order, from its text and MeSH headings."""
     found = {_MESH.get(heading.split(",")[0].strip().lower()) for heading in mesh}
-    found.update(tag for tag, pattern in _TEXT.items() if pattern.search(text))
+    found.update(_GROUPS[match.lastgroup] for match in _TEXT.finditer(text.lower()))
     return tuple(tag for tag in SPECIES if tag in found)
 
 
