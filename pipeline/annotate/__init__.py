@@ -70,13 +70,14 @@ def document_mentions(doc: Doc, doc_id: str, concept_names: dict[str, str]) -> t
     mentions = []
     for ent in doc.ents:
         sent_id = bisect_right(sentence_starts, ent.start) - 1
-        long_form = ent._.long_form
-        linked = is_linked(ent.kb_id_)
+        concept_id, extensions = ent.kb_id_, ent._
+        long_form = extensions.long_form
+        linked = is_linked(concept_id)
         mentions.append(Mention(
-            doc_id, sent_id, ent.start_char, ent.end_char, ent.text, ent.label_, ent.kb_id_,
-            concept_names.get(ent.kb_id_, ent.kb_id_) if linked else unlinked_name(ent.kb_id_),
-            ent._.concept_source or "ner", long_form.text if long_form is not None else "", linked,
-            ent._.negated, ent._.hedged,
+            doc_id, sent_id, ent.start_char, ent.end_char, ent.text, ent.label_, concept_id,
+            concept_names.get(concept_id, concept_id) if linked else unlinked_name(concept_id),
+            extensions.concept_source or "ner", long_form.text if long_form is not None else "", linked,
+            extensions.negated, extensions.hedged,
         ))
     return sentences, tuple(mentions)
 

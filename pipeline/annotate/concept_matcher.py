@@ -146,12 +146,16 @@ class ConceptMatcher:
                 defined.setdefault(short.text, (concept.kb_id_, long_form))
             elif short.text not in defined:
                 undefined.add(short.text)
-        # "locus coeruleus (LC)" where the detector found no pair: trust the knowledge base.
+        # "nucleus locus coeruleus (LC)" where the detector found no pair, or a pair whose long
+        # form the concept overruns ("locus coeruleus"): trust the knowledge base; the
+        # detector's long form, if any, stays the long form.
+        detected = {short.text: short._.long_form for short in doc._.abbreviations}
         for span in spans:
             if span.end + 2 < len(doc) and doc[span.end].text == "(" and doc[span.end + 2].text == ")":
                 short = doc[span.end + 1].text
                 if span.kb_id_ in self.if_defined.get(short, ()) and short not in defined:
-                    defined[short] = (span.kb_id_, span)
+                    long_form = detected.get(short)
+                    defined[short] = (span.kb_id_, long_form if long_form is not None and long_form.end == span.end else span)
                     undefined.discard(short)
         return defined, undefined - set(defined)
 
