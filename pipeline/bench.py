@@ -199,7 +199,7 @@ def agreement(records: list[Record]) -> dict:
     "nucleus(STh)" split). Agreement = found by both / found by either."""
     ours = build_nlp(ner=False)
     same_tokens = build_nlp(ner=False)
-    same_tokens.remove_pipe("sentencizer")
+    same_tokens.remove_pipe("pysbd_rule_sentencizer")
     same_tokens.add_pipe("pysbd_sentencizer", first=True)
     keep = ["pysbd_sentencizer", "abbreviation_detector"]
     stock_runs = {

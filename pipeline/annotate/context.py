@@ -32,6 +32,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from pipeline.annotate.sentences import sentence_of, sentence_starts
+
 NEGATION_BEFORE = (
     "no", "not", "without", "absence of", "absent", "lack of", "lacked", "lacking", "failed to", "fails to",
     "fail to", "did not", "does not", "do not", "didn't", "doesn't", "was not", "were not", "is not", "are not",
@@ -107,9 +109,11 @@ class ConceptContext:
 
     def __call__(self, doc: Doc) -> Doc:
         triggers = self.triggers(doc)
+        starts = sentence_starts(doc)
+        ends = [*starts[1:], len(doc)]
         for ent in doc.ents:
-            sent = ent.sent
-            in_sentence = [t for t in triggers if sent.start <= t[1] and t[2] <= sent.end]
+            sentence = sentence_of(starts, ent.start)
+            in_sentence = [t for t in triggers if starts[sentence] <= t[1] and t[2] <= ends[sentence]]
             ent._.negated = _in_scope(ent, in_sentence, "negation_before", "negation_after")
             ent._.hedged = _in_scope(ent, in_sentence, "hedge", "hedge")
         return doc

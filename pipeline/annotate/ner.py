@@ -43,7 +43,7 @@ NER_MODEL_DIR = MODELS_DIR / "ner"
 # models/ner.cfg); build_nlp() adds its own, so only the NER itself is taken from there.
 # It has no tokenizer (built from the config's registered one) and no vocabulary files
 # (scripts/train_ner.py leaves them out).
-NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
+NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "sentencizer", "pysbd_rule_sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
 LEXICON_SPANS_KEY = "lexicon"
 SOURCE_NER = "ner"
 MERGE_POLICIES = ("longest", "ner_first", "lexicon_first")

@@ -35,6 +35,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from pipeline.annotate.sentences import sentence_of, sentence_starts
+
 RELATIONS = ("projects_to", "increases", "decreases", "mediates", "modulates")
 FILLERS = (
     "also", "directly", "strongly", "significantly", "markedly", "robustly", "selectively", "preferentially",
@@ -106,12 +108,12 @@ def _patterns() -> dict[str, list[list[dict]]]:
     return patterns
 
 
-def _after_preposition(ent: Span) -> bool:
-    """Whether the word before the entity, determiners skipped, is one of PREPOSITIONS."""
+def _after_preposition(ent: Span, sentence_start: int) -> bool:
+    """Whether the word before the entity in its sentence, determiners skipped, is one of PREPOSITIONS."""
     i = ent.start - 1
-    while i >= ent.sent.start and ent.doc[i].lower_ in DETERMINERS:
+    while i >= sentence_start and ent.doc[i].lower_ in DETERMINERS:
         i -= 1
-    return i >= ent.sent.start and ent.doc[i].lower_ in PREPOSITIONS
+    return i >= sentence_start and ent.doc[i].lower_ in PREPOSITIONS
 
 
 def _modifies_next(ent: Span) -> bool:
@@ -133,14 +135,16 @@ class ConceptRelations:
         for key, patterns in _patterns().items():
             self.matcher.add(key, patterns)
 
-    def relation(self, first: Span, second: Span) -> tuple[Span, str, Span] | None:
-        """The relation stated by the words between two neighbouring entities, if any."""
+    def relation(self, first: Span, second: Span, sentence_start: int) -> tuple[Span, str, Span] | None:
+        """The relation stated by the words between two neighbouring entities of the sentence
+        starting at token sentence_start, if any."""
         doc = first.doc
+        gap = second.start - first.end
+        if gap == 0 or gap > self.max_gap or first._.negated or second._.negated:
+            return None
+        if _after_preposition(first, sentence_start) or any(_modifies_next(ent) for ent in (first, second)):
+            return None
         between = doc[first.end:second.start]
-        if len(between) > self.max_gap or first._.negated or second._.negated:
-            return None
-        if len(between) == 0 or _after_preposition(first) or any(_modifies_next(ent) for ent in (first, second)):
-            return None
         matches = [doc.vocab.strings[m] for m, start, end in self.matcher(between) if (start, end) == (0, len(between))]
         if not matches:
             return None
@@ -153,11 +157,13 @@ class ConceptRelations:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
+        starts = sentence_starts(doc)
+        sentences = [sentence_of(starts, ent.start) for ent in ents]
         found = []
-        for first, second in zip(ents, ents[1:]):
-            if first.sent.start != second.sent.start:
+        for (first, sentence), (second, next_sentence) in zip(zip(ents, sentences), zip(ents[1:], sentences[1:])):
+            if sentence != next_sentence:
                 continue
-            relation = self.relation(first, second)
+            relation = self.relation(first, second, starts[sentence])
             if relation is not None:
                 found.append(relation)
         doc._.relations = found
