@@ -12,22 +12,30 @@ each). Every count is kept twice: over all mentions, and in `affirmed`, over the
 mentions that are not negated (pipeline.annotate.context), so `--exclude-negated` is
 chosen when the graph is built. Everything merges exactly: sums, minima and maxima, and
 the first items in document order.
+
+Memory does not grow with the corpus: a partition counts at most SPILL_PAIRS pairs in
+memory (SpillingCounts) and writes them out as a run when there are more; runs and
+partitions are added up by merge_counts, which merges their tables (sorted by key) by
+streaming. Every count table is written in row groups of ROW_GROUP_ROWS rows
+(tabulate.RowGroupWriter), so its bytes depend on its rows only.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import shutil
 from dataclasses import dataclass, field
-from itertools import combinations, groupby, product
+from itertools import combinations, groupby, islice, product
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.annotate import AnnotatedDocument
 from pipeline.atomic import atomic_open, atomic_path
+from pipeline.tabulate import RowGroupWriter
 
 MAX_DOC_IDS = 20
 CONCEPTS_FILE = "cooccurrence_concepts.parquet"
@@ -35,6 +43,9 @@ PAIRS_FILE = "cooccurrence_pairs.parquet"
 TOTALS_FILE = "cooccurrence_totals.json"
 AFFIRMED_CONCEPTS_FILE = "cooccurrence_affirmed_concepts.parquet"  # the same tables, counting affirmed mentions only
 AFFIRMED_PAIRS_FILE = "cooccurrence_affirmed_pairs.parquet"
+SPILL_PAIRS = 100_000  # pairs (both layers) counted in memory before they are written out as a run (SpillingCounts)
+MERGE_FAN_IN = 16  # count folders merged at once (merge_counts)
+READ_ROWS = 1_024  # rows read from (and built into) a count table at a time
 FORWARD, BACKWARD = ">", "<"  # relation key suffixes: the pair's first concept is the subject, or the second
 
 
@@ -66,6 +77,13 @@ class ConceptCount:
     documents: int = 0
     species: dict[str, int] = field(default_factory=dict)  # documents per species tag
 
+    def merge(self, other: "ConceptCount") -> None:
+        """Add another count of the same concept to this one (name and type stay this one's)."""
+        self.mentions += other.mentions
+        self.sentences += other.sentences
+        self.documents += other.documents
+        add_counts(self.species, other.species)
+
 
 @dataclass
 class PairCount:
@@ -90,10 +108,9 @@ class PairCount:
 
     def add_doc_id(self, doc_id: str) -> None:
         key = doc_order(doc_id)
-        keys = [doc_order(d) for d in self.doc_ids]
-        if doc_id in self.doc_ids or (len(keys) >= MAX_DOC_IDS and key > keys[-1]):
+        if doc_id in self.doc_ids or (len(self.doc_ids) >= MAX_DOC_IDS and key > doc_order(self.doc_ids[-1])):
             return
-        self.doc_ids.insert(bisect.bisect(keys, key), doc_id)
+        self.doc_ids.insert(bisect.bisect(self.doc_ids, key, key=doc_order), doc_id)
         del self.doc_ids[MAX_DOC_IDS:]
 
     def offer_evidence(self, key: tuple, sentence: str) -> None:
@@ -116,8 +133,8 @@ class PairCount:
         """Add another count of the same pair to this one."""
         self.sentences += other.sentences
         self.documents += other.documents
-        for doc_id in other.doc_ids:
-            self.add_doc_id(doc_id)
+        if other.doc_ids:  # both in document order: keep the first MAX_DOC_IDS of the two
+            self.doc_ids = sorted(set(self.doc_ids).union(other.doc_ids), key=doc_order)[:MAX_DOC_IDS]
         if other.evidence_key:
             self.offer_evidence(other.evidence_key, other.evidence)
         self.add_year(other.first_year, other.last_year)
@@ -225,11 +242,7 @@ class CooccurrenceCounts:
         self.sentences += other.sentences
         add_counts(self.species, other.species)
         for concept_id, theirs in other.concepts.items():
-            ours = self.concepts.setdefault(concept_id, ConceptCount(theirs.name, theirs.type))
-            ours.mentions += theirs.mentions
-            ours.sentences += theirs.sentences
-            ours.documents += theirs.documents
-            add_counts(ours.species, theirs.species)
+            self.concepts.setdefault(concept_id, ConceptCount(theirs.name, theirs.type)).merge(theirs)
         for pair, theirs in other.pairs.items():
             self.pairs.setdefault(pair, PairCount()).merge(theirs)
         if other.affirmed is not None:
@@ -296,92 +309,319 @@ def _keyed_counts(items: Iterable[Mapping[str, int]]) -> tuple[list[list[str]], 
     return keys, values
 
 
-def _layer_tables(counts: CooccurrenceCounts) -> tuple[pa.Table, pa.Table]:
-    """The concepts and pairs tables of one layer of counts."""
-    concept_ids = sorted(counts.concepts)
-    concepts = [counts.concepts[c] for c in concept_ids]
+CONCEPT_SCHEMA = pa.schema([
+    ("concept_id", pa.string()), ("name", pa.string()), ("type", pa.string()),
+    ("mentions", pa.int64()), ("sentences", pa.int64()), ("documents", pa.int64()),
+    ("species_tags", pa.list_(pa.string())), ("species_documents", pa.list_(pa.int64())),
+])
+PAIR_SCHEMA = pa.schema([
+    ("source", pa.string()), ("target", pa.string()), ("sentences", pa.int64()), ("documents", pa.int64()),
+    ("doc_ids", pa.list_(pa.string())), ("evidence_doc_id", pa.string()), ("evidence_sent_id", pa.int64()),
+    ("evidence", pa.string()), ("first_year", pa.int32()), ("last_year", pa.int32()),
+    ("species_tags", pa.list_(pa.string())), ("species_documents", pa.list_(pa.int64())),
+    ("relation_keys", pa.list_(pa.string())), ("relation_counts", pa.list_(pa.int64())),
+    ("relation_evidence_doc_ids", pa.list_(pa.string())), ("relation_evidence_sent_ids", pa.list_(pa.int64())),
+    ("relation_evidence", pa.list_(pa.string())),
+])
+
+
+def _concepts_table(items: list[tuple[str, ConceptCount]]) -> pa.Table:
+    """Concept rows, in the order given."""
+    concepts = [c for _, c in items]
     species_tags, species_documents = _keyed_counts(c.species for c in concepts)
-    concept_table = pa.table({
-        "concept_id": concept_ids,
+    return pa.table({
+        "concept_id": [concept_id for concept_id, _ in items],
         "name": [c.name for c in concepts],
         "type": [c.type for c in concepts],
-        "mentions": pa.array([c.mentions for c in concepts], pa.int64()),
-        "sentences": pa.array([c.sentences for c in concepts], pa.int64()),
-        "documents": pa.array([c.documents for c in concepts], pa.int64()),
-        "species_tags": pa.array(species_tags, pa.list_(pa.string())),
-        "species_documents": pa.array(species_documents, pa.list_(pa.int64())),
-    })
-    keys = sorted(counts.pairs)
-    pairs = [counts.pairs[k] for k in keys]
+        "mentions": [c.mentions for c in concepts],
+        "sentences": [c.sentences for c in concepts],
+        "documents": [c.documents for c in concepts],
+        "species_tags": species_tags,
+        "species_documents": species_documents,
+    }, schema=CONCEPT_SCHEMA)
+
+
+def _pairs_table(items: list[tuple[tuple[str, str], PairCount]]) -> pa.Table:
+    """Pair rows, in the order given."""
+    pairs = [p for _, p in items]
     species_tags, species_documents = _keyed_counts(p.species for p in pairs)
     relation_keys, relation_counts = _keyed_counts(p.relations for p in pairs)
     relation_evidence = [[p.relation_evidence.get(k, ((), "")) for k in ks] for p, ks in zip(pairs, relation_keys)]
-    pair_table = pa.table({
-        "source": [a for a, _ in keys],
-        "target": [b for _, b in keys],
-        "sentences": pa.array([p.sentences for p in pairs], pa.int64()),
-        "documents": pa.array([p.documents for p in pairs], pa.int64()),
-        "doc_ids": pa.array([p.doc_ids for p in pairs], pa.list_(pa.string())),
+    return pa.table({
+        "source": [a for (a, _), _ in items],
+        "target": [b for (_, b), _ in items],
+        "sentences": [p.sentences for p in pairs],
+        "documents": [p.documents for p in pairs],
+        "doc_ids": [p.doc_ids for p in pairs],
         "evidence_doc_id": [p.evidence_key[0][1] if p.evidence_key else "" for p in pairs],
-        "evidence_sent_id": pa.array([p.evidence_key[1] if p.evidence_key else -1 for p in pairs], pa.int64()),
+        "evidence_sent_id": [p.evidence_key[1] if p.evidence_key else -1 for p in pairs],
         "evidence": [p.evidence for p in pairs],
-        "first_year": pa.array([p.first_year for p in pairs], pa.int32()),
-        "last_year": pa.array([p.last_year for p in pairs], pa.int32()),
-        "species_tags": pa.array(species_tags, pa.list_(pa.string())),
-        "species_documents": pa.array(species_documents, pa.list_(pa.int64())),
-        "relation_keys": pa.array(relation_keys, pa.list_(pa.string())),
-        "relation_counts": pa.array(relation_counts, pa.list_(pa.int64())),
-        "relation_evidence_doc_ids": pa.array([[k[0][1] if k else "" for k, _ in e] for e in relation_evidence], pa.list_(pa.string())),
-        "relation_evidence_sent_ids": pa.array([[k[1] if k else -1 for k, _ in e] for e in relation_evidence], pa.list_(pa.int64())),
-        "relation_evidence": pa.array([[text for _, text in e] for e in relation_evidence], pa.list_(pa.string())),
-    })
-    return concept_table, pair_table
+        "first_year": [p.first_year for p in pairs],
+        "last_year": [p.last_year for p in pairs],
+        "species_tags": species_tags,
+        "species_documents": species_documents,
+        "relation_keys": relation_keys,
+        "relation_counts": relation_counts,
+        "relation_evidence_doc_ids": [[k[0][1] if k else "" for k, _ in e] for e in relation_evidence],
+        "relation_evidence_sent_ids": [[k[1] if k else -1 for k, _ in e] for e in relation_evidence],
+        "relation_evidence": [[text for _, text in e] for e in relation_evidence],
+    }, schema=PAIR_SCHEMA)
 
 
 def _evidence_key(doc_id: str, sent_id: int) -> tuple:
     return (doc_order(doc_id), sent_id) if sent_id >= 0 else ()
 
 
-def _read_layer(concepts_file: Path, pairs_file: Path, totals: dict) -> CooccurrenceCounts:
-    counts = CooccurrenceCounts(documents=totals["documents"], sentences=totals["sentences"], species=dict(totals["species"]))
-    for row in pq.read_table(concepts_file).to_pylist():
-        counts.concepts[row["concept_id"]] = ConceptCount(
-            row["name"], row["type"], row["mentions"], row["sentences"], row["documents"],
-            dict(zip(row["species_tags"], row["species_documents"])),
-        )
-    for row in pq.read_table(pairs_file).to_pylist():
-        relation_evidence = {
-            key: (_evidence_key(doc_id, sent_id), text)
-            for key, doc_id, sent_id, text in zip(
-                row["relation_keys"], row["relation_evidence_doc_ids"], row["relation_evidence_sent_ids"], row["relation_evidence"])
-            if sent_id >= 0
-        }
-        counts.pairs[(row["source"], row["target"])] = PairCount(
-            row["sentences"], row["documents"], list(row["doc_ids"]),
-            _evidence_key(row["evidence_doc_id"], row["evidence_sent_id"]), row["evidence"],
-            row["first_year"], row["last_year"], dict(zip(row["species_tags"], row["species_documents"])),
-            dict(zip(row["relation_keys"], row["relation_counts"])), relation_evidence,
-        )
-    return counts
+def _concept_item(
+    concept_id, name, type, mentions, sentences, documents, species_tags, species_documents,
+) -> tuple[str, ConceptCount]:
+    """A (concept id, count) item from the values of a row of CONCEPT_SCHEMA."""
+    return concept_id, ConceptCount(name, type, mentions, sentences, documents, dict(zip(species_tags, species_documents)))
 
 
-def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> None:
-    """Write counts as Parquet tables (concepts and pairs, all and affirmed) and a JSON file of totals, each atomically."""
-    directory = Path(directory)
-    tables = [*_layer_tables(counts), *_layer_tables(counts.affirmed_counts())]
-    for table, name in zip(tables, (CONCEPTS_FILE, PAIRS_FILE, AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE)):
-        with atomic_path(directory / name) as tmp:
-            pq.write_table(table, tmp)
+def _pair_item(
+    source, target, sentences, documents, doc_ids, evidence_doc_id, evidence_sent_id, evidence, first_year, last_year,
+    species_tags, species_documents, relation_keys, relation_counts, relation_evidence_doc_ids, relation_evidence_sent_ids,
+    relation_evidence,
+) -> tuple[tuple[str, str], PairCount]:
+    """A ((source, target), count) item from the values of a row of PAIR_SCHEMA."""
+    first_evidence = {
+        key: (_evidence_key(doc_id, sent_id), text)
+        for key, doc_id, sent_id, text in zip(
+            relation_keys, relation_evidence_doc_ids, relation_evidence_sent_ids, relation_evidence)
+        if sent_id >= 0
+    }
+    return (source, target), PairCount(
+        sentences, documents, doc_ids, _evidence_key(evidence_doc_id, evidence_sent_id), evidence, first_year, last_year,
+        dict(zip(species_tags, species_documents)), dict(zip(relation_keys, relation_counts)), first_evidence,
+    )
+
+
+@dataclass(frozen=True)
+class _CountTable:
+    """One kind of count table: its schema, rows from (key, count) items and an item from a
+    row's values, and the empty count that equal keys of several tables are merged into."""
+
+    schema: pa.Schema
+    key: tuple[str, ...]  # the key columns, by which the rows are sorted (an item's key: their values, or the one value)
+    rows: Callable[[list], pa.Table]
+    item: Callable[..., tuple]
+    empty: Callable[[object], object]
+
+
+_CONCEPTS = _CountTable(CONCEPT_SCHEMA, ("concept_id",), _concepts_table, _concept_item, lambda c: ConceptCount(c.name, c.type))
+_PAIRS = _CountTable(PAIR_SCHEMA, ("source", "target"), _pairs_table, _pair_item, lambda p: PairCount())
+_LAYERS = (  # (concepts file, pairs file) of all mentions, then of affirmed mentions
+    (CONCEPTS_FILE, PAIRS_FILE), (AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE),
+)
+
+
+def _read_items(path: Path, kind: _CountTable) -> Iterator[tuple]:
+    """The (key, count) items of a count table, in its (key) order, READ_ROWS rows at a time."""
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=READ_ROWS):
+        yield from _items(batch, kind)
+
+
+def _items(rows: pa.RecordBatch | pa.Table, kind: _CountTable) -> Iterator[tuple]:
+    """The (key, count) items of count rows."""
+    return map(kind.item, *map(_values, rows.columns))
+
+
+def _values(column: pa.Array | pa.ChunkedArray) -> list:
+    """column.to_pylist(), faster for list columns (their values converted in one go, then cut)."""
+    if isinstance(column, pa.ChunkedArray):
+        return [value for chunk in column.chunks for value in _values(chunk)]
+    if not pa.types.is_list(column.type):
+        return column.to_pylist()
+    offsets, values = column.offsets.to_pylist(), column.values.to_pylist()
+    return [values[start:end] for start, end in zip(offsets, offsets[1:])]
+
+
+def _write_tables(tables: Iterable[pa.Table], path: Path, kind: _CountTable) -> None:
+    """Write tables of count rows, in key order, as one count table (row groups of ROW_GROUP_ROWS), atomically."""
+    with atomic_path(path) as tmp, RowGroupWriter(tmp, kind.schema) as writer:
+        for table in tables:
+            writer.write(table)
+
+
+def _write_items(items: Iterable[tuple], path: Path, kind: _CountTable) -> None:
+    """Write (key, count) items, in key order, as a count table."""
+    items = iter(items)
+    _write_tables((kind.rows(chunk) for chunk in iter(lambda: list(islice(items, READ_ROWS)), [])), path, kind)
+
+
+class _SortedRows:
+    """The rows of a count table, READ_ROWS at a time, with their keys (Python values) beside them."""
+
+    def __init__(self, path: Path, kind: _CountTable) -> None:
+        self.kind = kind
+        self.batches = pq.ParquetFile(path).iter_batches(batch_size=READ_ROWS)
+        self.rows = kind.schema.empty_table()
+        self.keys: list = []
+        self.exhausted = False
+
+    def fill(self) -> None:
+        """Read the next rows when none are left (and the table has more)."""
+        while not self.keys and not self.exhausted:
+            batch = next(self.batches, None)
+            if batch is None:
+                self.exhausted = True
+            else:
+                self.rows = pa.Table.from_batches([batch]).cast(self.kind.schema)
+                columns = [self.rows[name].to_pylist() for name in self.kind.key]
+                self.keys = columns[0] if len(columns) == 1 else list(zip(*columns))
+
+    def take_to(self, bound: tuple | None) -> tuple[pa.Table, list]:
+        """Remove and return the rows (and keys) up to key `bound` (None: all)."""
+        n = len(self.keys) if bound is None else bisect.bisect_right(self.keys, bound)
+        rows, keys = self.rows.slice(0, n), self.keys[:n]
+        self.rows, self.keys = self.rows.slice(n), self.keys[n:]
+        return rows, keys
+
+
+def _merged_tables(paths: Sequence[Path], kind: _CountTable) -> Iterator[pa.Table]:
+    """The rows of several count tables merged by key, streaming, as tables in key order.
+
+    Rows whose key is in one table only are passed on as they are (Arrow); the counts of
+    a key in several tables are added up (in the order of `paths`: the first one's name
+    and type are kept), through Python objects.
+    """
+    sources = [_SortedRows(path, kind) for path in paths]
+    while True:
+        for source in sources:
+            source.fill()
+        live = [source for source in sources if source.keys]
+        if not live:
+            return
+        # every row up to the smallest last key of the tables still being read is here
+        bounds = [source.keys[-1] for source in live if not source.exhausted]
+        bound = min(bounds) if bounds else None
+        taken = [source.take_to(bound) for source in live]
+        rows = pa.concat_tables([table for table, _ in taken])
+        keys = [key for _, chunk in taken for key in chunk]
+        order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: equal keys in the order of `paths`
+        repeated = [n for n, (a, b) in enumerate(zip(order, order[1:])) if keys[a] == keys[b]]
+        if not repeated:
+            yield rows.take(order)
+            continue
+        together = sorted({i for n in repeated for i in (order[n], order[n + 1])})
+        counts = dict(zip(together, (count for _, count in _items(rows.take(together), kind))))
+        merged, indices = [], []
+        for key, group in groupby(order, key=keys.__getitem__):
+            group = list(group)
+            if len(group) == 1:
+                indices.append(group[0])
+                continue
+            total = kind.empty(counts[group[0]])
+            for n in group:
+                total.merge(counts[n])
+            indices.append(len(keys) + len(merged))
+            merged.append((key, total))
+        yield pa.concat_tables([rows, kind.rows(merged)]).take(indices)
+
+
+def _read_totals(directory: Path) -> dict:
+    return json.loads((directory / TOTALS_FILE).read_text(encoding="utf-8"))
+
+
+def _write_totals(totals: dict, directory: Path) -> dict:
+    """Write the totals file; the totals."""
     with atomic_open(directory / TOTALS_FILE) as handle:
-        totals = {"documents": counts.documents, "sentences": counts.sentences, "species": counts.species}
         json.dump(totals, handle, indent=2, sort_keys=True)
         handle.write("\n")
+    return totals
+
+
+def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> dict:
+    """Write counts as Parquet tables (concepts and pairs, all and affirmed) and a JSON file
+    of totals (documents, sentences, species), each atomically; the totals."""
+    directory = Path(directory)
+    for (concepts_file, pairs_file), layer in zip(_LAYERS, (counts, counts.affirmed_counts())):
+        _write_items(sorted(layer.concepts.items()), directory / concepts_file, _CONCEPTS)
+        _write_items(sorted(layer.pairs.items()), directory / pairs_file, _PAIRS)
+    return _write_totals({"documents": counts.documents, "sentences": counts.sentences, "species": counts.species}, directory)
 
 
 def read_counts(directory: str | Path) -> CooccurrenceCounts:
     """Read counts written by write_counts."""
     directory = Path(directory)
-    totals = json.loads((directory / TOTALS_FILE).read_text(encoding="utf-8"))
-    counts = _read_layer(directory / CONCEPTS_FILE, directory / PAIRS_FILE, totals)
-    counts.affirmed = _read_layer(directory / AFFIRMED_CONCEPTS_FILE, directory / AFFIRMED_PAIRS_FILE, totals)
-    return counts
+    totals = _read_totals(directory)
+    layers = []
+    for concepts_file, pairs_file in _LAYERS:
+        layers.append(CooccurrenceCounts(
+            totals["documents"], totals["sentences"],
+            dict(_read_items(directory / concepts_file, _CONCEPTS)), dict(_read_items(directory / pairs_file, _PAIRS)),
+            dict(totals["species"]),
+        ))
+    layers[0].affirmed = layers[1]
+    return layers[0]
+
+
+def merge_counts(sources: Sequence[str | Path], directory: str | Path, scratch: str | Path, fan_in: int = MERGE_FAN_IN) -> dict:
+    """Add up the counts written (by write_counts) in the `sources` folders, in their order,
+    and write the sum to `directory` as write_counts would write it; the totals.
+
+    The tables are merged by key, streaming, so memory does not grow with their size;
+    with more than `fan_in` sources, groups of them are merged first, into folders in
+    `scratch` that are removed at the end.
+    """
+    sources = [Path(source) for source in sources]
+    if len(sources) > fan_in:
+        groups = [sources[start:start + fan_in] for start in range(0, len(sources), fan_in)]
+        merged = [Path(scratch) / f"merge-{len(sources)}-{n:05d}" for n in range(len(groups))]
+        for group, folder in zip(groups, merged):
+            merge_counts(group, folder, scratch, fan_in)
+        totals = merge_counts(merged, directory, scratch, fan_in)
+        for folder in merged:
+            shutil.rmtree(folder)
+        return totals
+    directory = Path(directory)
+    if len(sources) == 1:  # the sum of one folder is that folder, written by the same writer
+        for name in (*_LAYERS[0], *_LAYERS[1], TOTALS_FILE):
+            with atomic_path(directory / name) as tmp:
+                shutil.copyfile(sources[0] / name, tmp)
+        return _read_totals(directory)
+    for files in _LAYERS:
+        for name, kind in zip(files, (_CONCEPTS, _PAIRS)):
+            _write_tables(_merged_tables([source / name for source in sources], kind), directory / name, kind)
+    totals = {"documents": 0, "sentences": 0, "species": {}}
+    for source in sources:
+        theirs = _read_totals(source)
+        totals["documents"] += theirs["documents"]
+        totals["sentences"] += theirs["sentences"]
+        add_counts(totals["species"], theirs["species"])
+    return _write_totals(totals, directory)
+
+
+class SpillingCounts:
+    """Co-occurrence counts of a stream of documents with at most about `max_pairs` pairs
+    (over both layers; default SPILL_PAIRS) in memory: when there are more, the counts so
+    far are written as a run into `scratch` and counting starts again; `write` merges the
+    runs (merge_counts). The result is that of counting every document in one
+    CooccurrenceCounts."""
+
+    def __init__(self, scratch: str | Path, max_pairs: int | None = None) -> None:
+        self.scratch = Path(scratch)
+        self.max_pairs = max_pairs or SPILL_PAIRS
+        self.counts = CooccurrenceCounts()
+        self.runs: list[Path] = []
+
+    def add(self, document: AnnotatedDocument) -> None:
+        """Count one annotated document."""
+        self.counts.add(document)
+        if len(self.counts.pairs) + len(self.counts.affirmed_counts().pairs) > self.max_pairs:
+            self._spill()
+
+    def _spill(self) -> None:
+        run = self.scratch / f"run-{len(self.runs):05d}"
+        write_counts(self.counts, run)
+        self.runs.append(run)
+        self.counts = CooccurrenceCounts()
+
+    def write(self, directory: str | Path) -> dict:
+        """Write all the counts to `directory` (as write_counts does); the totals."""
+        if not self.runs:
+            return write_counts(self.counts, directory)
+        if self.counts.documents:
+            self._spill()
+        return merge_counts(self.runs, directory, self.scratch)

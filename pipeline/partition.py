@@ -12,7 +12,8 @@ Each partition writes its tables and counts into its own folder, OUT/parts/NNNNN
 (PARTS_DIR), and last a marker file, partition.json (MARKER_FILE), atomically; a
 partition whose marker is there, for the same inputs and options, is done and is not
 run again. The reduce step joins the parts in partition order into the single files
-of an extract folder.
+of an extract folder. While a partition runs, the co-occurrence counts it cannot hold
+in memory are spilled into OUT/parts/NNNNN/runs/ (RUNS_DIR) and merged at its end.
 
 Duplicate ids are found before annotation, across all partitions in corpus order
 (`find_duplicates`), so a record whose id was seen earlier, in any partition, is
@@ -37,15 +38,18 @@ from spacy.language import Language
 from pipeline import __version__
 from pipeline.annotate import annotate
 from pipeline.atomic import atomic_open, atomic_path
-from pipeline.cooccurrence import CooccurrenceCounts, write_counts
+from pipeline.cooccurrence import SpillingCounts
 from pipeline.read import FieldMap, Record, Rejection, read_file
 from pipeline.read.records import FirstSeen, duplicate
-from pipeline.tabulate import DOCUMENT_SCHEMA, DOCUMENTS_FILE, MENTION_SCHEMA, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE, TableWriter
+from pipeline.tabulate import (
+    DOCUMENT_SCHEMA, DOCUMENTS_FILE, MENTION_SCHEMA, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE, ROW_GROUP_ROWS, RowGroupWriter,
+    TableWriter,
+)
 
 PARTS_DIR = "parts"
 MARKER_FILE = "partition.json"
+RUNS_DIR = "runs"  # a partition's counts spilled while it runs (cooccurrence.SpillingCounts)
 PARTITION_SIZE = 20_000
-ROW_GROUP_ROWS = 65_536  # rows per row group of the joined Parquet tables
 CHUNKED_FORMATS = ("jsonl", "csv", "tsv")
 
 
@@ -194,7 +198,8 @@ def run_partition(task: PartitionTask, nlp: Language, progress: bool = False) ->
     from tqdm import tqdm
 
     part_dir = Path(task.parts_dir) / task.partition.name
-    counts = CooccurrenceCounts()
+    shutil.rmtree(part_dir / RUNS_DIR, ignore_errors=True)  # left by a run that was killed
+    counts = SpillingCounts(part_dir / RUNS_DIR)
     tally: Counter = Counter()
     by_type: Counter = Counter()
     with TableWriter(part_dir) as writer:
@@ -204,7 +209,8 @@ def run_partition(task: PartitionTask, nlp: Language, progress: bool = False) ->
             writer.add(document)
             counts.add(document)
             by_type.update(m.label for m in document.mentions)
-    write_counts(counts, part_dir)
+    counts.write(part_dir)
+    shutil.rmtree(part_dir / RUNS_DIR, ignore_errors=True)
     result = PartitionResult(
         task.partition.index, task.fingerprint, dict(sorted(tally.items())), dict(sorted(by_type.items())),
         writer.n_documents, writer.n_mentions,
@@ -230,16 +236,10 @@ def join_parts(part_dirs: Sequence[Path], out_dir: str | Path) -> None:
                     shutil.copyfileobj(part, out)
 
 
-def _join_parquet(files: Sequence[Path], path: Path, schema: pa.Schema, rows: int = ROW_GROUP_ROWS) -> None:
-    """One Parquet file of the files' rows, in row groups of `rows` rows: the bytes do not
-    depend on how the rows were partitioned."""
-    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-        pending = pa.Table.from_batches([], schema)
+def _join_parquet(files: Sequence[Path], path: Path, schema: pa.Schema) -> None:
+    """One Parquet file of the files' rows, in row groups of ROW_GROUP_ROWS rows: the bytes
+    do not depend on how the rows were partitioned."""
+    with atomic_path(path) as tmp, RowGroupWriter(tmp, schema) as writer:
         for file in files:
-            for batch in pq.ParquetFile(file).iter_batches(batch_size=rows):
-                pending = pa.concat_tables([pending, pa.Table.from_batches([batch], schema)])
-                while pending.num_rows >= rows:
-                    writer.write_table(pending.slice(0, rows).combine_chunks())
-                    pending = pending.slice(rows)
-        if pending.num_rows:
-            writer.write_table(pending.combine_chunks())
+            for batch in pq.ParquetFile(file).iter_batches(batch_size=ROW_GROUP_ROWS):
+                writer.write(pa.Table.from_batches([batch], schema))

@@ -24,6 +24,7 @@ DOCUMENTS_FILE = "documents.parquet"
 MENTIONS_FILE = "mentions.parquet"
 MENTIONS_CSV = "mentions.csv"
 REJECTS_FILE = "rejects.jsonl"
+ROW_GROUP_ROWS = 65_536  # rows per row group of the tables a run ends with (joined tables, co-occurrence counts)
 
 DOCUMENT_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("title", pa.string()), ("year", pa.int32()), ("journal", pa.string()),
@@ -87,6 +88,34 @@ class TableWriter:
         self._doc_writer.write_table(documents_table(documents))
         self._mention_writer.write_table(mentions_table(mentions))
         self._csv.writerows(tuple(getattr(m, name) for name in MENTION_SCHEMA.names) for m in mentions)
+
+
+class RowGroupWriter:
+    """A Parquet writer that cuts the rows it is given into row groups of exactly `rows`
+    rows (the last one shorter), so the file's bytes depend on its rows only, not on how
+    they arrived; a table of at most `rows` rows is written as pyarrow.parquet.write_table
+    would write it. At most one row group is held in memory. Use as a context manager."""
+
+    def __init__(self, path: str | Path, schema: pa.Schema, rows: int = ROW_GROUP_ROWS) -> None:
+        self.rows = rows
+        self._writer = pq.ParquetWriter(path, schema)
+        self._pending = schema.empty_table()
+
+    def __enter__(self) -> "RowGroupWriter":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if exc_info[0] is None and self._pending.num_rows:
+            self._writer.write_table(self._pending.combine_chunks())
+        self._writer.close()
+
+    def write(self, table: pa.Table) -> None:
+        """Add rows; each full row group is written out."""
+        pending = pa.concat_tables([self._pending, table])
+        while pending.num_rows >= self.rows:
+            self._writer.write_table(pending.slice(0, self.rows).combine_chunks())
+            pending = pending.slice(self.rows)
+        self._pending = pending
 
 
 def documents_table(documents: list[AnnotatedDocument]) -> pa.Table:

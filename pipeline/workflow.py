@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from spacy.language import Language
 
 from pipeline.atomic import atomic_open
-from pipeline.cooccurrence import CooccurrenceCounts, read_counts, rollup_counts, write_counts
+from pipeline.cooccurrence import CONCEPTS_FILE, CooccurrenceCounts, merge_counts, read_counts, rollup_counts
 from pipeline.distribute import run_partitions
 from pipeline.export import export_graph
 from pipeline.export.graphml import write_graphml
@@ -65,18 +65,17 @@ def extract(
     results = run_partitions(partitions, fields, parts_dir, nlp, engine, workers, scheduler, progress, log)
     part_dirs = [parts_dir / p.name for p in partitions]
     join_parts(part_dirs, out_dir)
-    counts = merged_counts(part_dirs)
-    write_counts(counts, out_dir)
+    totals = merge_counts(part_dirs, out_dir, parts_dir)
     tally = sum((Counter(r.tally) for r in results), Counter())
     by_type = sum((Counter(r.mentions_by_type) for r in results), Counter())
     summary = {
         "inputs": [{"file": str(path), "format": file_format} for path, file_format in files],
         "records": {"read": tally["read"], "processed": sum(r.documents for r in results), "rejected": tally["rejected"]},
         "rejected_by_reason": {k.split(": ", 1)[1]: v for k, v in sorted(tally.items()) if k.startswith("rejected: ")},
-        "sentences": counts.sentences,
+        "sentences": totals["sentences"],
         "mentions": sum(r.mentions for r in results),
         "mentions_by_type": dict(sorted(by_type.items())),
-        "concepts": len(counts.concepts),
+        "concepts": pq.ParquetFile(out_dir / CONCEPTS_FILE).metadata.num_rows,
     }
     write_summary(summary, out_dir / SUMMARY_FILE)
     if not keep_parts:
@@ -177,7 +176,7 @@ def check_knowledge_base(kb_dir: str | Path, extra: Sequence[str | Path] = ()) -
 
     kb = read_kb(kb_dir, extra)
     tokenizer = build_tokenizer()
-    collisions = resolve_patterns(kb, tokenize_patterns(kb, tokenizer.pipe)).collisions
+    collisions = resolve_patterns(kb, tokenize_patterns(kb, tokenizer)).collisions
     return check_kb(kb, kb_files(kb_dir), collisions)
 
 

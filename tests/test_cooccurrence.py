@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.annotate import annotate
-from pipeline.cooccurrence import MAX_DOC_IDS, CooccurrenceCounts, PairCount, read_counts, write_counts
+from pipeline.cooccurrence import (
+    AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, MAX_DOC_IDS, CooccurrenceCounts, PairCount, SpillingCounts,
+    merge_counts, read_counts, write_counts,
+)
 from pipeline.graph import build_graph, npmi
-from pipeline.read import Record
+from pipeline.read import Record, read_corpus
 
 MORPHINE, VTA, BLA, DIARRHEA, AMYGDALA = "MESH:D009020", "UBERON:0002052", "UBERON:0006107", "HP:0002014", "UBERON:0001876"
 
@@ -90,8 +95,36 @@ def test_merging_partitions_equals_counting_all(documents, tmp_path):
     assert merged == whole
 
 
+def test_counts_spilled_in_runs_and_merged_streaming_equal_counting_all_at_once(nlp, tmp_path):
+    """The demo corpus counted in memory, and counted in runs of about 1,500 pairs merged by
+    streaming (also 2 folders at a time): the same counts and the same bytes."""
+    demo = Path(__file__).parent.parent / "corpora" / "demo"
+    documents = list(annotate((r for r in read_corpus([demo]) if isinstance(r, Record)), nlp))
+    whole = count(documents)
+    write_counts(whole, tmp_path / "whole")
+    spilling = SpillingCounts(tmp_path / "runs", max_pairs=1_500)
+    for document in documents:
+        spilling.add(document)
+    spilling.write(tmp_path / "spilled")
+    assert len(spilling.runs) >= 4 and len(whole.pairs) > 5_000
+    merge_counts(spilling.runs, tmp_path / "fan_in_2", tmp_path / "scratch", fan_in=2)
+    assert not list((tmp_path / "scratch").iterdir())  # the intermediate merges are removed
+    for folder in ("spilled", "fan_in_2"):
+        assert read_counts(tmp_path / folder) == whole
+        for name in (CONCEPTS_FILE, PAIRS_FILE, AFFIRMED_PAIRS_FILE, TOTALS_FILE):
+            assert (tmp_path / folder / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), (folder, name)
+    run = pq.read_table(spilling.runs[0] / PAIRS_FILE)
+    assert run.num_rows < len(whole.pairs) and run.column_names == pq.read_table(tmp_path / "whole" / PAIRS_FILE).column_names
+
+
 def test_doc_ids_keep_the_first_in_document_order():
     pair = PairCount()
     for doc_id in map(str, range(100, 0, -1)):
         pair.add_doc_id(doc_id)
     assert pair.doc_ids == [str(i) for i in range(1, MAX_DOC_IDS + 1)]
+    other = PairCount()
+    for doc_id in ("1", "0", "15", "100", "99"):
+        other.add_doc_id(doc_id)
+    assert other.doc_ids == ["0", "1", "15", "99", "100"]
+    pair.merge(other)
+    assert pair.doc_ids == [str(i) for i in range(MAX_DOC_IDS)]

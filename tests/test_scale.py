@@ -12,12 +12,15 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from pipeline import cooccurrence
 from pipeline.cli import cli
 from pipeline.partition import MARKER_FILE, PARTS_DIR, plan_partitions
 from pipeline.read import Rejection, list_inputs, read_corpus
+from pipeline.tabulate import RowGroupWriter
 from pipeline.workflow import extract, graph
 
 REPO = Path(__file__).parent.parent
@@ -92,6 +95,39 @@ def test_one_process_two_processes_and_dask_give_the_same_bytes(corpus, small_nl
         assert (tmp_path / "two" / name).read_bytes() == one, name
         if name != "summary.json":  # run's summary also describes the graph
             assert (tmp_path / "dask" / name).read_bytes() == one, name
+
+
+def test_counts_spilled_while_extracting_give_the_same_outputs(corpus, small_nlp, tmp_path, monkeypatch):
+    run(corpus, tmp_path / "memory", small_nlp)
+    spills = []
+    spill = cooccurrence.SpillingCounts._spill
+    monkeypatch.setattr(cooccurrence.SpillingCounts, "_spill", lambda counts: (spills.append(counts.max_pairs), spill(counts)))
+    monkeypatch.setattr(cooccurrence, "SPILL_PAIRS", 1)
+    run(corpus, tmp_path / "spilled", small_nlp, keep_parts=True)
+    assert len(spills) > 10 and set(spills) == {1}
+    for name in OUTPUTS:
+        assert (tmp_path / "spilled" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes(), name
+    assert not list((tmp_path / "spilled" / PARTS_DIR).glob("*/runs"))
+
+
+def test_row_groups_depend_on_the_rows_only(demo_extract, tmp_path):
+    """RowGroupWriter: the same bytes however the rows arrive; a table of at most one row
+    group's rows is written as pyarrow.parquet.write_table writes it."""
+    table = pq.read_table(demo_extract / "mentions.parquet")
+    assert table.num_rows > 1_000
+    for name, chunk in (("by_7", 7), ("by_500", 500)):
+        with RowGroupWriter(tmp_path / name, table.schema, rows=300) as writer:
+            for start in range(0, table.num_rows, chunk):
+                writer.write(table.slice(start, chunk))
+    assert (tmp_path / "by_7").read_bytes() == (tmp_path / "by_500").read_bytes()
+    layout = pq.ParquetFile(tmp_path / "by_7").metadata
+    assert [layout.row_group(i).num_rows for i in range(layout.num_row_groups)][:-1] == [300] * (table.num_rows // 300)
+    assert pq.read_table(tmp_path / "by_7").equals(table)
+    with RowGroupWriter(tmp_path / "one_group", table.schema, rows=table.num_rows) as writer:
+        writer.write(table.slice(0, 100))
+        writer.write(table.slice(100))
+    pq.write_table(table, tmp_path / "write_table")
+    assert (tmp_path / "one_group").read_bytes() == (tmp_path / "write_table").read_bytes()
 
 
 def test_bad_file_in_a_worker_is_one_line_and_exit_1(tmp_path):
