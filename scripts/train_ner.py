@@ -26,9 +26,11 @@ from pathlib import Path
 
 import spacy
 from spacy.cli.train import train
+from thinc.api import Config
 from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
 
+from pipeline.annotate import make_doc
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.corpus import GoldDocument
 from pipeline.evaluate.evaluation import DEFAULT_SHARED
@@ -39,13 +41,14 @@ HELD_OUT_EVERY = 10
 
 
 def training_doc(nlp, document: GoldDocument) -> Doc:
-    """The document tokenized as build_nlp() does, with its gold spans as ents.
+    """The document tokenized and split into sentences as the pipeline does (make_doc:
+    the abstract starts a new sentence after the title), with its gold spans as ents.
 
     spaCy's NER never crosses a sentence boundary, so a gold span that does (one in
     train.xml, "nucl. ambiguus") is left out; of gold spans widened into each other
     the longest is kept.
     """
-    doc = nlp(document.record.text)
+    doc = nlp(make_doc(nlp, document.record))
     gold = [doc.char_span(e.start, e.end, e.label, alignment_mode="expand") for e in document.entities]
     doc.ents = filter_spans([span for span in gold if not any(token.is_sent_start for token in span[1:])])
     return doc
@@ -93,6 +96,9 @@ def package(checkpoint: Path, out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
     trained.to_disk(out, exclude=["tokenizer", "vocab"])
+    config = Config().from_disk(out / "config.cfg", interpolate=False)
+    config["paths"].update(train=None, dev=None)  # the training data's paths on this machine
+    config.to_disk(out / "config.cfg")
 
 
 if __name__ == "__main__":
