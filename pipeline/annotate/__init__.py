@@ -94,7 +94,7 @@ def make_doc(nlp: Language, record: Record) -> Doc:
     return doc
 
 
-def annotate(records: Iterable[Record], nlp: Language, batch_size: int = 64) -> Iterator[AnnotatedDocument]:
+def annotate(records: Iterable[Record], nlp: Language, batch_size: int = 256) -> Iterator[AnnotatedDocument]:
     """Annotate records with the pipeline, in order."""
     concept_names = {concept.id: concept.name for concept in nlp.get_pipe("concept_matcher").kb}
     pairs = ((make_doc(nlp, record), record) for record in records)
