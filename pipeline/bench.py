@@ -182,6 +182,26 @@ def throughput(records: list[Record], modes: list[str], rounds: int) -> dict:
     }
 
 
+def component_times(records: list[Record], mode: str) -> dict[str, float]:
+    """Milliseconds per document of each step of the project's pipeline in `mode`, warm: the
+    tokenizer (make_doc), each component in turn over all documents, and the rest of
+    annotate() (mentions, species and relations as rows). Wall clock, unlike the profile,
+    where cProfile inflates every call into spaCy's Cython code."""
+    nlp = project_pipeline(mode)
+    _consume(annotate(records, nlp))
+    total = _timed(lambda rs: _consume(annotate(rs, nlp)), records)
+    seconds = {}
+    start = time.perf_counter()
+    docs = [make_doc(nlp, record) for record in records]
+    seconds["tokenizer"] = time.perf_counter() - start
+    for name, component in nlp.pipeline:
+        start = time.perf_counter()
+        docs = list(component.pipe(docs)) if hasattr(component, "pipe") else [component(doc) for doc in docs]
+        seconds[name] = time.perf_counter() - start
+    seconds["rest of annotate()"] = max(total - sum(seconds.values()), 0.0)
+    return {name: round(1000 * value / len(records), 3) for name, value in seconds.items()}
+
+
 def _timed(run: Callable[[list[Record]], None], records: list[Record]) -> float:
     start = time.perf_counter()
     run(records)
@@ -388,6 +408,7 @@ def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, si
     }
     log(f"throughput: {', '.join(modes)} on {len(records)} documents")
     results["throughput"] = throughput(records, modes, sizes.rounds)
+    results["components"] = {mode: component_times(records, mode) for mode in modes if mode in ("lexicon", "ner")}
     log("agreement with the stock stack")
     results["agreement"] = agreement(records)
     log(f"memory: extract on {sizes.memory_small} and {sizes.memory_large} generated documents")
@@ -459,7 +480,15 @@ def render_markdown(results: dict) -> str:
                      f"{r['docs_per_second'] / rate['stock']['docs_per_second']:.1f}x | {r['peak_rss_mb']:,} |")
     lines += ["", "tokenizer: blank English + scispaCy's tokenizer; stock: + pysbd_sentencizer + abbreviation_detector "
               "(scispaCy's rule stack); lexicon: build_nlp(ner=False) through annotate(); ner: build_nlp(ner=True).", "",
-              "## Targets", "", "| target | measured | wanted | met |", "|---|---:|---:|---|"]
+              "## Where the time goes", "",
+              "Milliseconds per document of each step, warm, wall clock (`component_times`): the tokenizer, each component "
+              "over all the documents in turn, and the rest of annotate().", "",
+              "| step | " + " | ".join(results["components"]) + " |", "|---|" + "---:|" * len(results["components"])]
+    steps = list(dict.fromkeys(step for times in results["components"].values() for step in times))
+    for step in steps:
+        lines.append(f"| {step} | " + " | ".join(f"{times[step]:.2f}" if step in times else "" for times in results["components"].values()) + " |")
+    lines.append("| total | " + " | ".join(f"{sum(times.values()):.2f}" for times in results["components"].values()) + " |")
+    lines += ["", "## Targets", "", "| target | measured | wanted | met |", "|---|---:|---:|---|"]
     for name, check in results["checks"].items():
         lines.append(f"| {name} | {check['value']} | {check['target']} | {'yes' if check['met'] else '**no**'} |")
     if results["profiles"]:

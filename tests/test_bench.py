@@ -1,0 +1,31 @@
+"""The benchmark (`make bench`) runs end to end at small sizes and reports every target."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.bench import Sizes, run_bench
+
+TINY = Sizes(documents=20, rounds=1, memory_small=40, memory_large=80, graph_documents=500,
+             export_nodes=100, export_edges=500, scaling_documents=40)
+
+
+def test_bench_measures_every_target_and_writes_its_report(tmp_path):
+    results = run_bench(tmp_path, sizes=TINY)
+
+    assert set(results["checks"]) == {
+        "lexicon_vs_tokenizer", "lexicon_vs_stock", "sentence_agreement", "abbreviation_agreement",
+        "memory_ratio", "graphml_seconds", "ner_docs_per_second",
+    }
+    rate = {mode: r["docs_per_second"] for mode, r in results["throughput"].items()}
+    # pysbd costs the stock stack far more than the whole lexicon pipeline costs us
+    assert rate["tokenizer"] > rate["lexicon"] > rate["stock"]
+    lexicon_steps = results["components"]["lexicon"]
+    assert list(lexicon_steps)[:2] == ["tokenizer", "pysbd_rule_sentencizer"]
+    assert {"ner", "entity_merger"} <= set(results["components"]["ner"]) and "ner" not in lexicon_steps
+    assert all(ms >= 0 for times in results["components"].values() for ms in times.values())
+
+    report = (tmp_path / "bench.md").read_text(encoding="utf-8")
+    for heading in ("## Throughput", "## Where the time goes", "## Targets", "## Agreement", "## Memory", "## Scaling"):
+        assert heading in report
+    assert json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["checks"] == results["checks"]
