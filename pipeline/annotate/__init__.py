@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -12,6 +11,7 @@ from spacy.tokens import Doc
 from pipeline.annotate.context import ConceptContext  # noqa: F401  (registers ent._.negated, ent._.hedged)
 from pipeline.annotate.linking import is_linked, unlinked_name
 from pipeline.annotate.relations import document_relations
+from pipeline.annotate.sentences import sentence_of
 from pipeline.annotate.species import document_species
 from pipeline.read import Record
 
@@ -69,7 +69,7 @@ def document_mentions(doc: Doc, doc_id: str, concept_names: dict[str, str]) -> t
     sentence_starts = [sent.start for sent in sents]
     mentions = []
     for ent in doc.ents:
-        sent_id = bisect_right(sentence_starts, ent.start) - 1
+        sent_id = sentence_of(sentence_starts, ent.start)
         concept_id, extensions = ent.kb_id_, ent._
         long_form = extensions.long_form
         linked = is_linked(concept_id)
