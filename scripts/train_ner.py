@@ -1,11 +1,17 @@
 """Train the neuroconcepts NER (`make train`) and write the trained pipeline to models/ner/.
 
-Data: ../shared/corpora/whitetext/train.xml only (WhiteText dev.xml is for choosing and
-reporting, never for training). Every tenth article of train.xml (in file order) is held
-out as the dev set spaCy uses to pick the best checkpoint; the other nine tenths train.
-The NER learns BRAIN_REGION only, from WhiteText's gold mentions: no weak labels for the
-other six labels, which the knowledge-base matcher finds and which the NER sees anyway
-through the lexicon tags it embeds (models/ner.cfg).
+Data, from ../shared/corpora:
+- whitetext/train.xml (WhiteText dev.xml is for choosing and reporting, never for
+  training). Every tenth article of train.xml (in file order) is held out as the dev set
+  spaCy uses to pick the best checkpoint; the other nine tenths train. The NER learns
+  BRAIN_REGION only, from WhiteText's gold mentions: no weak labels for the other six
+  labels, which the knowledge-base matcher finds and which the NER sees anyway through
+  the lexicon tags it embeds (models/ner.cfg).
+- anatem/standoff/train (606 general and cancer biomedical abstracts; AnatEM test is for
+  reporting) as negative examples only: every token of an AnatEM anatomy mention is
+  *missing* (no loss either way, so AnatEM's conventions, such as annotating "brain",
+  are not learnt), every other token is *outside*. WhiteText alone never shows the NER
+  text outside neuroanatomy, and it fired on "PS", "CT" or "high-risk" there.
 
 Documents are tokenized by build_nlp()'s tokenizer, so the NER learns on exactly the
 tokens and NORMs it will see; a gold mention whose edges fall inside a token is widened
@@ -32,12 +38,24 @@ from spacy.util import filter_spans
 
 from pipeline.annotate import make_doc
 from pipeline.annotate.nlp import build_nlp
+from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.corpus import GoldDocument
 from pipeline.evaluate.evaluation import DEFAULT_SHARED
 from pipeline.evaluate.whitetext import read_whitetext
 
 REPO = Path(__file__).resolve().parent.parent
 HELD_OUT_EVERY = 10
+# Recorded in the packaged model's meta.json.
+DESCRIPTION = (
+    "neuroconcepts BRAIN_REGION NER, trained by scripts/train_ner.py (models/ner.cfg) on WhiteText "
+    "train.xml (nine tenths; one tenth picks the checkpoint) with AnatEM train as negative examples"
+)
+SOURCES = [
+    {"name": "WhiteText 1.3, train.xml (the project's train/dev split)", "author": "French, Lane, Xu, Pavlidis (2009)",
+     "url": "http://www.chibi.ubc.ca/WhiteText/", "license": "released as freely available; PubMed texts under NLM terms"},
+    {"name": "AnatEM 1.0.2, train split, as negative examples", "author": "Pyysalo, Ananiadou (2014)",
+     "url": "http://nactem.ac.uk/anatomytagger/", "license": "annotations CC BY-SA 3.0"},
+]
 
 
 def training_doc(nlp, document: GoldDocument) -> Doc:
@@ -54,12 +72,25 @@ def training_doc(nlp, document: GoldDocument) -> Doc:
     return doc
 
 
+def negative_doc(nlp, document: GoldDocument) -> Doc:
+    """An AnatEM document as negative evidence: the tokens of its anatomy mentions are
+    missing, every other token is outside any entity."""
+    doc = nlp(make_doc(nlp, document.record))
+    mentions = [doc.char_span(e.start, e.end, alignment_mode="expand") for e in document.entities]
+    missing = sorted({i for span in mentions for i in range(span.start, span.end)})
+    doc.set_ents([], missing=[doc[i:i + 1] for i in missing], default="outside")
+    return doc
+
+
 def write_corpora(shared: Path, work: Path) -> tuple[Path, Path]:
-    """train.spacy and heldout.spacy (every tenth article) from WhiteText train.xml."""
+    """train.spacy (WhiteText train.xml but every tenth article, then AnatEM train as
+    negatives) and heldout.spacy (every tenth article of train.xml)."""
     nlp = build_nlp(ner=False)
     train_bin, heldout_bin = DocBin(), DocBin()
     for n, document in enumerate(read_whitetext(shared / "whitetext" / "train.xml")):
         (heldout_bin if n % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 else train_bin).add(training_doc(nlp, document))
+    for document in read_anatem(shared / "anatem", "train", label=lambda anatem_type, text: "ANATOMY"):
+        train_bin.add(negative_doc(nlp, document))
     work.mkdir(parents=True, exist_ok=True)
     train_bin.to_disk(work / "train.spacy")
     heldout_bin.to_disk(work / "heldout.spacy")
@@ -74,9 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "models" / "ner", help="where the trained pipeline goes")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE", help="config override, e.g. training.max_steps=3000")
     args = parser.parse_args(argv)
-    if not (args.shared / "whitetext" / "train.xml").is_file():
-        print(f"train_ner: {args.shared / 'whitetext' / 'train.xml'} is absent; it is needed to train", file=sys.stderr)
-        return 1
+    for needed in (args.shared / "whitetext" / "train.xml", args.shared / "anatem" / "standoff" / "train"):
+        if not needed.exists():
+            print(f"train_ner: {needed} is absent; it is needed to train", file=sys.stderr)
+            return 1
     train_path, heldout_path = write_corpora(args.shared, args.work)
     overrides = {"paths.train": str(train_path), "paths.dev": str(heldout_path)}
     for item in args.override:
@@ -93,6 +125,7 @@ def package(checkpoint: Path, out: Path) -> None:
     training corpus stay out of the repository). Load it with
     spacy.load(out, exclude=NER_MODEL_EXCLUDE) or through build_nlp()."""
     trained = spacy.load(checkpoint, exclude=["tokenizer"])
+    trained.meta.update(name="neuroconcepts_ner", description=DESCRIPTION, sources=SOURCES)
     if out.exists():
         shutil.rmtree(out)
     trained.to_disk(out, exclude=["tokenizer", "vocab"])

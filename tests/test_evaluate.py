@@ -84,30 +84,40 @@ def test_whitetext_other_tags_fail_with_the_position(tmp_path):
     ("Multi-tissue_structure", "middle cerebral artery", None), ("Multi-tissue_structure", "left ventricular", None),
     ("Organ", "liver", None), ("Cell", "cortical neurons", None), ("Organism_substance", "cerebrospinal fluid", None),
     ("Anatomical_system", "central nervous system", "NEURAL_SYSTEM"), ("Anatomical_system", "immune system", None),
+    ("Anatomical_system", "hypothalamic-pituitary-adrenal axis", "NEURAL_SYSTEM"), ("Developing_anatomical_structure", "embryonic axis", None),
 ])
 def test_anatem_types_map_to_our_labels(anatem_type, text, label):
     assert anatem_label(anatem_type, text) == label
 
 
-def test_anatem_standoff_reader(tmp_path):
+def anatem_entities(tmp_path, text: str, ann: str) -> list[tuple[str, str]]:
+    """(text, label) of the entities read_anatem gives for one document written to tmp_path."""
     folder = tmp_path / "standoff" / "test"
     folder.mkdir(parents=True)
-    text = "Lesions of the rat striatum and liver spared cortical neurons of the brain stem."
-    (folder / "PMID-1.txt").write_text(text, encoding="utf-8")
-    (folder / "PMID-1.ann").write_text(
-        "T1\tMulti-tissue_structure 19 27\tstriatum\nT2\tOrgan 32 37\tliver\nT3\tCell 45 61\tcortical neurons\n"
-        "T4\tMulti-tissue_structure 69 74;75 79\tbrain stem\n#1\tAnnotatorNotes T1\tnote\n", encoding="utf-8")
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    (folder / "a.ann").write_text(ann, encoding="utf-8")
     [document] = list(read_anatem(tmp_path))
-    assert [(text[e.start:e.end], e.label) for e in document.entities] == [("striatum", "BRAIN_REGION"), ("brain stem", "BRAIN_REGION")]
+    return [(text[e.start:e.end], e.label) for e in document.entities]
+
+
+def test_anatem_standoff_reader(tmp_path):
+    text = "Lesions of the rat striatum and liver spared cortical neurons of the brain stem."
+    ann = ("T1\tMulti-tissue_structure 19 27\tstriatum\nT2\tOrgan 32 37\tliver\nT3\tCell 45 61\tcortical neurons\n"
+           "T4\tMulti-tissue_structure 69 74;75 79\tbrain stem\n#1\tAnnotatorNotes T1\tnote\n")
+    assert anatem_entities(tmp_path, text, ann) == [("striatum", "BRAIN_REGION"), ("brain stem", "BRAIN_REGION")]
+
+
+def test_anatem_short_forms_of_mapped_mentions_take_their_label(tmp_path):
+    text = "LHRH in the mediobasal hypothalamus (MBH) and the liver (LV); the MBH pulse generator; LV mass."
+    ann = ("T1\tMulti-tissue_structure 12 35\tmediobasal hypothalamus\nT2\tMulti-tissue_structure 37 40\tMBH\n"
+           "T3\tOrgan 50 55\tliver\nT4\tOrgan 57 59\tLV\nT5\tMulti-tissue_structure 66 69\tMBH\nT6\tOrgan 87 89\tLV\n")
+    assert anatem_entities(tmp_path, text, ann) == [
+        ("mediobasal hypothalamus", "BRAIN_REGION"), ("MBH", "BRAIN_REGION"), ("MBH", "BRAIN_REGION")]
 
 
 def test_anatem_offsets_that_miss_the_text_fail(tmp_path):
-    folder = tmp_path / "standoff" / "test"
-    folder.mkdir(parents=True)
-    (folder / "a.txt").write_text("the brain", encoding="utf-8")
-    (folder / "a.ann").write_text("T1\tOrgan 0 5\tbrain\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"a\.ann:line 1: offsets 0 5 do not give the text 'brain'"):
-        list(read_anatem(tmp_path))
+        anatem_entities(tmp_path, "the brain", "T1\tOrgan 0 5\tbrain\n")
 
 
 def test_project_gold_corpus_reads_whole():
@@ -158,7 +168,7 @@ def test_whitetext_dev_evaluation_smoke(nlp):
 
 
 def test_short_forms_that_whitetext_leaves_unannotated():
-    from pipeline.evaluate.evaluation import is_short_form
+    from pipeline.annotate.abbreviations import is_short_form
 
     assert all(is_short_form(t) for t in ("PAG", "NTS", "dLGN", "nBOR", "CeA", "BNST"))
     assert not any(is_short_form(t) for t in ("CA1", "V1", "S1", "amygdala", "Amygdala", "locus coeruleus", "A"))

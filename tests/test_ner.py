@@ -24,9 +24,10 @@ TEXT = ("Neurons in the lateral part of the parabrachial nucleus and in layer V 
         "project to the central nucleus of the amygdala (CeA); morphine reduced c-Fos in the CeA.")
 
 
-def merged(policy, ner, lexicon):
-    """doc.ents after merging NER spans and lexicon spans, given as (start, end, label) token offsets."""
-    doc = build_tokenizer()("the lateral parabrachial nucleus and the central amygdala and morphine")
+def merged(policy, ner, lexicon, text="the lateral parabrachial nucleus and the central amygdala and morphine"):
+    """doc.ents after merging NER spans and lexicon spans, given as (start, end, label) token offsets,
+    by an EntityMerger whose NER predicts BRAIN_REGION."""
+    doc = build_tokenizer()(text)
     lexicon_spans = []
     for start, end, label in lexicon:
         span = Span(doc, start, end, label=label, kb_id=f"KB:{start}")
@@ -34,7 +35,7 @@ def merged(policy, ner, lexicon):
         lexicon_spans.append(span)
     doc.spans[LEXICON_SPANS_KEY] = lexicon_spans
     doc.ents = [Span(doc, start, end, label=label) for start, end, label in ner]
-    doc = EntityMerger(policy)(doc)
+    doc = EntityMerger(policy, ner_labels=["BRAIN_REGION"])(doc)
     return [(e.start, e.end, e.label_, e.kb_id_, e._.concept_source) for e in doc.ents]
 
 
@@ -66,8 +67,29 @@ def test_longest_keeps_the_lexicon_against_other_labels_and_several_entities():
         assert [e[:2] for e in merged("longest", ner, LEXICON)] == [(2, 4), (6, 8), (9, 10)]
 
 
+def test_ner_decides_keeps_ner_spans_over_lexicon_entities_of_their_label():
+    coordination = [(1, 8, "BRAIN_REGION")]             # "lateral parabrachial nucleus and the central amygdala"
+    assert [e[:3] for e in merged("ner_decides", NER, LEXICON)] == [(1, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION"), (9, 10, "DRUG")]
+    assert [e[:2] for e in merged("ner_decides", coordination, LEXICON)] == [(1, 8), (9, 10)]
+
+
+def test_ner_decides_gives_way_to_other_labels_and_to_a_longer_lexicon_entity():
+    over_drug = [(8, 10, "BRAIN_REGION")]               # "and morphine": overlaps the DRUG
+    shorter = [(3, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION")]   # "nucleus" inside "parabrachial nucleus"
+    assert [e[:2] for e in merged("ner_decides", shorter, LEXICON)] == [(2, 4), (6, 8), (9, 10)]
+    assert (9, 10, "DRUG") in [e[:3] for e in merged("ner_decides", over_drug, LEXICON)]
+    assert (8, 10) not in [e[:2] for e in merged("ner_decides", over_drug, LEXICON)]
+
+
+def test_ner_decides_drops_lexicon_regions_it_left_out_but_keeps_short_forms():
+    text = "the dorsal root ganglia and the BLA and NAc shell and morphine"
+    lexicon = [(1, 4, "BRAIN_REGION"), (6, 7, "BRAIN_REGION"), (8, 10, "BRAIN_REGION"), (11, 12, "DRUG")]
+    assert [e[:2] for e in merged("ner_decides", [], lexicon, text)] == [(6, 7), (8, 10), (11, 12)]
+    assert [e[:2] for e in merged("longest", [], lexicon, text)] == [(1, 4), (6, 7), (8, 10), (11, 12)]
+
+
 def test_unknown_policy_is_refused():
-    with pytest.raises(UnknownMergePolicy, match="use one of longest, ner_first, lexicon_first"):
+    with pytest.raises(UnknownMergePolicy, match="use one of ner_decides, longest, ner_first, lexicon_first"):
         EntityMerger("union")
 
 

@@ -16,6 +16,7 @@ abbreviations, long forms and order (tests/test_abbreviations.py), flat memory.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy
@@ -27,6 +28,14 @@ from spacy.tokens import Doc, Span
 # filter_matches drops parenthesised spans of more than this many tokens, so longer ones
 # are not made at all.
 MAX_PARENTHESIS_TOKENS = 8
+SHORT_FORM = re.compile(r"[A-Za-z0-9]{2,9}")
+AREA_NAME = re.compile(r"[A-Z]{1,2}[0-9]+[a-z]?")
+
+
+def is_short_form(text: str) -> bool:
+    """Whether text has the shape of an abbreviation such as PAG, NTS, dLGN or nBOR (not of
+    an area name such as CA1 or V1)."""
+    return bool(SHORT_FORM.fullmatch(text)) and sum(c.isupper() for c in text) >= 2 and not AREA_NAME.fullmatch(text)
 
 
 def _parentheses(orths: numpy.ndarray, open_orth: int, close_orth: int) -> list[tuple[int, int, int]]:

@@ -10,12 +10,23 @@
 - `ner`: spaCy's own entity recognizer, sourced from the pipeline `make train` writes
   to models/ner (config models/ner.cfg), which sets doc.ents;
 - `entity_merger`: merges the NER's entities with the lexicon's by one of MERGE_POLICIES:
-  - ``longest`` (the default, chosen on WhiteText dev and the gold corpus, see
-    reports/eval.md): an NER span replaces the lexicon entity it overlaps when that is
-    a single entity of the same label and shorter ("lateral part of the parabrachial
-    nucleus" over "parabrachial nucleus"); an NER span that overlaps an entity of
-    another label ("mesolimbic" in "mesolimbic dopamine system"), or several ("insula
-    and nucleus accumbens"), or a longer one, gives way to the lexicon;
+  - ``ner_decides`` (the default, chosen on WhiteText dev, AnatEM and the gold corpus,
+    see reports/eval.md): for the labels the NER was trained on (BRAIN_REGION), the NER,
+    which has read the lexicon's tags, decides what is a mention. Its spans are kept,
+    replacing the lexicon entities they overlap ("lateral part of the parabrachial
+    nucleus" over "parabrachial nucleus"; a coordination, one mention in WhiteText,
+    over its parts: "perirhinal and parahippocampal cortices"),
+    except where the lexicon has an entity of another label there ("mesolimbic" in
+    "mesolimbic dopamine system") or one longer entity of the same label ("nucleus
+    accumbens shell" over "nucleus accumbens"). A lexicon entity of those labels that no
+    NER span touches is dropped (the NER saw its tag and left it out: "dorsal root
+    ganglia" is no brain region in WhiteText), unless it holds a short form ("BLA",
+    "NAc shell"): WhiteText, the NER's training corpus, annotates almost no short forms,
+    so the NER never learnt them, and the project annotates every one. Entities of the
+    other labels come from the lexicon;
+  - ``longest``: an NER span replaces the lexicon entity it overlaps when that is
+    a single entity of the same label and shorter; an NER span that
+    overlaps an entity of another label, or several, or a longer one, gives way to the lexicon;
   - ``ner_first``: every NER span is kept, and lexicon entities that overlap none are added;
   - ``lexicon_first``: every lexicon entity is kept, NER spans that overlap none are added.
 
@@ -35,6 +46,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from pipeline.annotate import concept_matcher  # noqa: F401  (registers Span._.concept_source)
+from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.linking import THRESHOLD, Linker, unlinked_ids
 from pipeline.kb import MODELS_DIR
 
@@ -46,8 +58,8 @@ NER_MODEL_DIR = MODELS_DIR / "ner"
 NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "sentencizer", "pysbd_rule_sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
 LEXICON_SPANS_KEY = "lexicon"
 SOURCE_NER = "ner"
-MERGE_POLICIES = ("longest", "ner_first", "lexicon_first")
-DEFAULT_POLICY = "longest"
+MERGE_POLICIES = ("ner_decides", "longest", "ner_first", "lexicon_first")
+DEFAULT_POLICY = "ner_decides"
 
 
 class UnknownMergePolicy(ValueError):
@@ -90,18 +102,23 @@ def make_entity_merger(nlp: Language, name: str, policy: str, link: bool, thresh
     """Merge the NER's entities with the lexicon's (doc.spans["lexicon"]); link the NER's own
     spans to the concept matcher's knowledge base (or leave them all unlinked)."""
     linker = Linker(nlp.get_pipe("concept_matcher").kb, threshold) if link else unlinked_ids
-    return EntityMerger(policy, name=name, link=linker)
+    ner_labels = nlp.get_pipe("ner").labels if "ner" in nlp.pipe_names else ()
+    return EntityMerger(policy, name=name, link=linker, ner_labels=ner_labels)
 
 
 class EntityMerger:
     """Sets doc.ents to the merge of the NER's and the lexicon's entities (see the module docstring)."""
 
-    def __init__(self, policy: str = DEFAULT_POLICY, name: str = "entity_merger", link: Callable[[list[Span]], list[str]] = unlinked_ids) -> None:
+    def __init__(
+        self, policy: str = DEFAULT_POLICY, name: str = "entity_merger",
+        link: Callable[[list[Span]], list[str]] = unlinked_ids, ner_labels: Iterable[str] = (),
+    ) -> None:
         if policy not in MERGE_POLICIES:
             raise UnknownMergePolicy(f"unknown merge policy {policy!r}: use one of {', '.join(MERGE_POLICIES)}")
         self.name = name
         self.policy = policy
         self.link = link
+        self.ner_labels = frozenset(ner_labels)  # the labels the NER predicts (ner_decides)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -121,7 +138,9 @@ class EntityMerger:
         ner = list(doc.ents)
         lexicon = list(doc.spans[LEXICON_SPANS_KEY]) if LEXICON_SPANS_KEY in doc.spans else []
         ner_tokens, lexicon_tokens = _by_token(ner), _by_token(lexicon)
-        if self.policy == "ner_first":
+        if self.policy == "ner_decides":
+            merged = self._ner_decides(ner, lexicon, ner_tokens)
+        elif self.policy == "ner_first":
             merged = ner + [span for span in lexicon if not _overlapped(span, ner_tokens)]
         elif self.policy == "lexicon_first":
             merged = lexicon + [span for span in ner if not _overlapped(span, lexicon_tokens)]
@@ -136,6 +155,22 @@ class EntityMerger:
                     merged.append(span)
         by_boundaries = {(span.start, span.end): span for span in lexicon}
         return sorted((by_boundaries.get((span.start, span.end), span) for span in merged), key=lambda span: span.start)
+
+    def _ner_decides(self, ner: list[Span], lexicon: list[Span], ner_tokens: dict[int, Span]) -> list[Span]:
+        """The ``ner_decides`` policy (see the module docstring)."""
+        merged = [
+            span for span in lexicon
+            if span.label_ not in self.ner_labels or _overlapped(span, ner_tokens) or any(is_short_form(token.text) for token in span)
+        ]
+        kept_tokens = _by_token(merged)
+        for span in ner:
+            overlapped = _overlapped(span, kept_tokens)
+            if any(other.label != span.label for other in overlapped) or (len(overlapped) == 1 and len(overlapped[0]) > len(span)):
+                continue
+            for other in overlapped:
+                merged.remove(other)
+            merged.append(span)
+        return merged
 
     @staticmethod
     def _ner_span(span: Span, concept_id: str) -> Span:

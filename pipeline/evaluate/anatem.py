@@ -13,7 +13,10 @@ our labels cover only the nervous system. The mapping, decided on the mention al
   guidelines annotate them) is a BRAIN_REGION, unless it names a blood vessel,
   the heart's ventricles, the eye (retina) or a sample (NOT_BRAIN_TERMS);
 - an ``Anatomical_system`` mention naming a nervous system (*central nervous
-  system*, *sympathetic nervous system*, *CNS*) is a NEURAL_SYSTEM;
+  system*, *sympathetic nervous system*, *CNS*) or an axis (*hypothalamic-pituitary-
+  adrenal axis*, as in the project's guidelines) is a NEURAL_SYSTEM;
+- a mention that is the short form defined for a mapped mention ("mediobasal
+  hypothalamus (MBH)"), there or anywhere else in the document, takes its label;
 - every other mention (cells, cellular components, cancers, substances such as
   cerebrospinal fluid, non-neural organs) has no counterpart among our labels and is
   dropped.
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pipeline.errors import InputError
 from pipeline.evaluate.corpus import GoldDocument, GoldEntity, gold_document
@@ -41,7 +44,7 @@ BRAIN_TERMS = re.compile(
     re.IGNORECASE,
 )
 NOT_BRAIN_TERMS = re.compile(r"arter|vein|venous|vascul|vessel|ventric|retin|sample|tumou?r|\bbrain tissue\b", re.IGNORECASE)
-NERVOUS_SYSTEM = re.compile(r"nervous system|\bCNS\b|\bPNS\b", re.IGNORECASE)
+NERVOUS_SYSTEM = re.compile(r"nervous system|\bCNS\b|\bPNS\b|\baxis\b", re.IGNORECASE)
 
 
 def anatem_label(anatem_type: str, text: str) -> str | None:
@@ -53,9 +56,11 @@ def anatem_label(anatem_type: str, text: str) -> str | None:
     return None
 
 
-def read_ann(path: Path, text: str) -> list[GoldEntity]:
-    """The mapped entities of one brat .ann file; a line that breaks the format raises InputError."""
-    entities = []
+def read_ann(path: Path, text: str, label: Callable[[str, str], str | None] = anatem_label) -> list[GoldEntity]:
+    """The entities of one brat .ann file, labelled by label(type, text) and by the short
+    forms defined for labelled mentions (mentions left without a label are dropped); a
+    line that breaks the format raises InputError."""
+    mentions = []  # (start, end, surface, our label or None)
     for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.startswith("T"):
             continue  # relations, events, notes: not used by AnatEM's entity layer
@@ -68,14 +73,19 @@ def read_ann(path: Path, text: str) -> list[GoldEntity]:
             raise InputError(str(path), f"line {line_number}", "not a brat text-bound annotation (T<n>\\tType start end\\ttext)") from None
         if " ".join(text[a:b] for a, b in fragments) != surface:
             raise InputError(str(path), f"line {line_number}", f"offsets {offsets} do not give the text {surface!r}")
-        label = anatem_label(anatem_type, surface)
-        if label:
-            entities.append(GoldEntity(start, end, label))
-    return entities
+        mentions.append((start, end, surface, label(anatem_type, surface)))
+    labelled_ends = {end: our_label for _, end, _, our_label in mentions if our_label}
+    short_forms = {
+        surface: labelled_ends[start - 2] for start, end, surface, our_label in mentions
+        if not our_label and start - 2 in labelled_ends and text[start - 2:start] == " (" and text[end:end + 1] == ")"
+    }
+    return [GoldEntity(start, end, our_label or short_forms[surface]) for start, end, surface, our_label in mentions
+            if our_label or surface in short_forms]
 
 
-def read_anatem(directory: str | Path, split: str = "test") -> Iterator[GoldDocument]:
-    """Yield the documents of one AnatEM split (standoff/<split>/*.txt + .ann), in name order."""
+def read_anatem(directory: str | Path, split: str = "test", label: Callable[[str, str], str | None] = anatem_label) -> Iterator[GoldDocument]:
+    """Yield the documents of one AnatEM split (standoff/<split>/*.txt + .ann), in name order,
+    with their mentions labelled by label(type, text) (our labels, by default)."""
     folder = Path(directory) / "standoff" / split
     if not folder.is_dir():
         raise InputError(str(folder), "", "no such AnatEM split folder")
@@ -84,4 +94,4 @@ def read_anatem(directory: str | Path, split: str = "test") -> Iterator[GoldDocu
         ann = txt.with_suffix(".ann")
         if not ann.is_file():
             raise InputError(str(txt), "", f"no annotation file {ann.name} beside it")
-        yield gold_document(str(ann), "line 1", txt.stem, "", text, read_ann(ann, text))
+        yield gold_document(str(ann), "line 1", txt.stem, "", text, read_ann(ann, text, label))

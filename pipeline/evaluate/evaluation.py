@@ -14,7 +14,6 @@ reason, when absent) and the project's corpora/gold (always).
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Callable, Iterable, Iterator
 from spacy.language import Language
 
 from pipeline.annotate import make_doc
+from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.ner import LEXICON_SPANS_KEY, MERGE_POLICIES, EntityMerger, ner_model_available
 from pipeline.annotate.linking import THRESHOLD
 from pipeline.annotate.nlp import build_nlp
@@ -37,8 +37,6 @@ from pipeline.kb import LABELS
 DEFAULT_SHARED = Path(os.environ.get("NEUROCONCEPTS_SHARED", Path(__file__).resolve().parents[3] / "shared" / "corpora"))
 LEXICON, NER, COMBINED = "lexicon", "ner", "combined"
 TOP_ERRORS = 15
-SHORT_FORM = re.compile(r"[A-Za-z0-9]{2,9}")
-AREA_NAME = re.compile(r"[A-Z]{1,2}[0-9]+[a-z]?")
 
 
 @dataclass(frozen=True)
@@ -51,11 +49,6 @@ class Corpus:
     path: Path
     read: Callable[[Path], Iterable[GoldDocument]]
     leave_out: Callable[[str], bool] | None = None  # spans (gold and predicted) whose text is not scored
-
-
-def is_short_form(text: str) -> bool:
-    """An abbreviation such as PAG, NTS, dLGN or nBOR; not an area name such as CA1 or V1."""
-    return bool(SHORT_FORM.fullmatch(text)) and sum(c.isupper() for c in text) >= 2 and not AREA_NAME.fullmatch(text)
 
 
 def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> list[Corpus]:
@@ -92,7 +85,7 @@ def predictions(nlp: Language, documents: list[GoldDocument]) -> Iterator[dict[s
         return
     merger = nlp.get_pipe("entity_merger")
     mergers = {COMBINED: merger} | {
-        f"{COMBINED}:{policy}": EntityMerger(policy, link=merger.link) for policy in MERGE_POLICIES if policy != merger.policy
+        f"{COMBINED}:{policy}": EntityMerger(policy, link=merger.link, ner_labels=merger.ner_labels) for policy in MERGE_POLICIES if policy != merger.policy
     }
     with nlp.select_pipes(disable=["entity_merger"]):
         for doc in nlp.pipe(docs, batch_size=64):
