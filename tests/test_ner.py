@@ -68,17 +68,23 @@ def test_longest_keeps_the_lexicon_against_other_labels_and_several_entities():
 
 
 def test_ner_decides_keeps_ner_spans_over_lexicon_entities_of_their_label():
-    coordination = [(1, 8, "BRAIN_REGION")]             # "lateral parabrachial nucleus and the central amygdala"
     assert [e[:3] for e in merged("ner_decides", NER, LEXICON)] == [(1, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION"), (9, 10, "DRUG")]
-    assert [e[:2] for e in merged("ner_decides", coordination, LEXICON)] == [(1, 8), (9, 10)]
 
 
-def test_ner_decides_gives_way_to_other_labels_and_to_a_longer_lexicon_entity():
+def test_ner_decides_gives_way_to_other_labels_several_entities_and_a_longer_one():
     over_drug = [(8, 10, "BRAIN_REGION")]               # "and morphine": overlaps the DRUG
+    over_two = [(1, 8, "BRAIN_REGION"), (9, 10, "BRAIN_REGION")]  # "... nucleus and the central amygdala": a coordination
     shorter = [(3, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION")]   # "nucleus" inside "parabrachial nucleus"
     assert [e[:2] for e in merged("ner_decides", shorter, LEXICON)] == [(2, 4), (6, 8), (9, 10)]
+    assert [e[:3] for e in merged("ner_decides", over_two, LEXICON)] == [(2, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION"), (9, 10, "DRUG")]
     assert (9, 10, "DRUG") in [e[:3] for e in merged("ner_decides", over_drug, LEXICON)]
     assert (8, 10) not in [e[:2] for e in merged("ner_decides", over_drug, LEXICON)]
+
+
+def test_ner_decides_keeps_a_name_made_of_several_lexicon_entities():
+    text = "the striatal part of the olfactory tubercle and morphine"
+    lexicon = [(1, 2, "BRAIN_REGION"), (5, 7, "BRAIN_REGION"), (8, 9, "DRUG")]
+    assert [e[:2] for e in merged("ner_decides", [(1, 7, "BRAIN_REGION")], lexicon, text)] == [(1, 7), (8, 9)]
 
 
 def test_ner_decides_drops_lexicon_regions_it_left_out_but_keeps_short_forms():

@@ -13,12 +13,13 @@
   - ``ner_decides`` (the default, chosen on WhiteText dev, AnatEM and the gold corpus,
     see reports/eval.md): for the labels the NER was trained on (BRAIN_REGION), the NER,
     which has read the lexicon's tags, decides what is a mention. Its spans are kept,
-    replacing the lexicon entities they overlap ("lateral part of the parabrachial
-    nucleus" over "parabrachial nucleus"; a coordination, one mention in WhiteText,
-    over its parts: "perirhinal and parahippocampal cortices"),
-    except where the lexicon has an entity of another label there ("mesolimbic" in
-    "mesolimbic dopamine system") or one longer entity of the same label ("nucleus
-    accumbens shell" over "nucleus accumbens"). A lexicon entity of those labels that no
+    replacing the lexicon entity they overlap ("lateral part of the parabrachial
+    nucleus" over "parabrachial nucleus"), except where the lexicon has an entity of
+    another label there ("mesolimbic" in "mesolimbic dopamine system"), several
+    entities joined by "and", "or" or a comma (a coordination, "insula and nucleus
+    accumbens", is one mention in WhiteText, two in the project's guidelines; "striatal
+    part of the olfactory tubercle" is one region in both) or one longer entity of the
+    same label ("nucleus accumbens shell" over "nucleus accumbens"). A lexicon entity of those labels that no
     NER span touches is dropped (the NER saw its tag and left it out: "dorsal root
     ganglia" is no brain region in WhiteText), unless it holds a short form ("BLA",
     "NAc shell"): WhiteText, the NER's training corpus, annotates almost no short forms,
@@ -60,6 +61,7 @@ LEXICON_SPANS_KEY = "lexicon"
 SOURCE_NER = "ner"
 MERGE_POLICIES = ("ner_decides", "longest", "ner_first", "lexicon_first")
 DEFAULT_POLICY = "ner_decides"
+COORDINATORS = frozenset({"and", "or", "nor", ",", "/", "&"})
 
 
 class UnknownMergePolicy(ValueError):
@@ -85,6 +87,12 @@ def lexicon_spans(doc: Doc) -> Doc:
 def _by_token(spans: Iterable[Span]) -> dict[int, Span]:
     """Each token index covered by one of the (non-overlapping) spans, and that span."""
     return {i: span for span in spans for i in range(span.start, span.end)}
+
+
+def _coordinates(span: Span, entities: list[Span]) -> bool:
+    """Whether span joins the entities by a coordinating word or comma outside them ("insula and nucleus accumbens")."""
+    inside = {i for entity in entities for i in range(entity.start, entity.end)}
+    return any(token.lower_ in COORDINATORS for token in span if token.i not in inside)
 
 
 def _overlapped(span: Span, by_token: dict[int, Span]) -> list[Span]:
@@ -165,7 +173,12 @@ class EntityMerger:
         kept_tokens = _by_token(merged)
         for span in ner:
             overlapped = _overlapped(span, kept_tokens)
-            if any(other.label != span.label for other in overlapped) or (len(overlapped) == 1 and len(overlapped[0]) > len(span)):
+            gives_way = (
+                any(other.label != span.label for other in overlapped)          # an entity of another label
+                or (len(overlapped) == 1 and len(overlapped[0]) > len(span))    # a longer entity
+                or (len(overlapped) > 1 and _coordinates(span, overlapped))     # a coordination of entities
+            )
+            if gives_way:
                 continue
             for other in overlapped:
                 merged.remove(other)
