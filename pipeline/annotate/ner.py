@@ -19,9 +19,9 @@
     entities joined by "and", "or" or a comma (a coordination, "insula and nucleus
     accumbens", is one mention in WhiteText, two in the project's guidelines; "striatal
     part of the olfactory tubercle" is one region in both) or one longer entity of the
-    same label ("nucleus accumbens shell" over "nucleus accumbens"). A lexicon entity of those labels that no
-    NER span touches is dropped (the NER saw its tag and left it out: "dorsal root
-    ganglia" is no brain region in WhiteText), unless it holds a short form ("BLA",
+    same label ("nucleus accumbens shell" over "nucleus accumbens"). A lexicon entity
+    of those labels that no NER span touches is dropped (the NER saw its tag and left
+    it out: "dorsal root ganglia" is no brain region in WhiteText), unless it holds a short form ("BLA",
     "NAc shell"): WhiteText, the NER's training corpus, annotates almost no short forms,
     so the NER never learnt them, and the project annotates every one. Entities of the
     other labels come from the lexicon;
