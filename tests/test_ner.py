@@ -45,10 +45,18 @@ LEXICON = [(2, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION"), (9, 10, "DRUG")]  # p
 
 def test_ner_first_keeps_ner_spans_and_adds_lexicon_entities_that_overlap_none():
     assert merged("ner_first", NER, LEXICON) == [
-        (1, 4, "BRAIN_REGION", "NC:unlinked:lateral_parabrachial_nucleus", SOURCE_NER),
+        (1, 4, "BRAIN_REGION", "KB:2", SOURCE_NER),  # unlinked, it widens "parabrachial nucleus": that concept
         (6, 8, "BRAIN_REGION", "KB:6", "lexicon"),   # same boundaries: the lexicon's concept
         (9, 10, "DRUG", "KB:9", "lexicon"),
     ]
+
+
+def test_an_unlinked_ner_span_keeps_its_own_id_unless_it_widens_one_lexicon_entity_of_its_label():
+    over_two = [(1, 8, "BRAIN_REGION")]     # "lateral parabrachial nucleus and the central amygdala"
+    over_drug = [(8, 10, "BRAIN_REGION")]   # "and morphine"
+    assert merged("ner_first", over_two, LEXICON)[0][3] == "NC:unlinked:lateral_parabrachial_nucleus_and_the_central_amygdala"  # widens two
+    assert merged("lexicon_first", over_drug, [(2, 4, "BRAIN_REGION")])[1][3] == "NC:unlinked:and_morphine"
+    assert merged("ner_first", over_drug, [(9, 10, "DRUG")])[0][3] == "NC:unlinked:and_morphine"  # another label's
 
 
 def test_lexicon_first_keeps_lexicon_entities():

@@ -33,8 +33,10 @@
 
 An NER span with exactly a lexicon entity's boundaries becomes that entity (label,
 concept, source "lexicon"). Other kept NER spans have source "ner"; their concept id
-comes from the linker (linking.py) when one is given, else they stay unlinked
-(NC:unlinked:...).
+comes from the linker (linking.py) when one is given. One the linker cannot place that
+widens a single lexicon entity of its label takes that entity's concept: "dorsolateral
+BNST" is a mention of the BNST, as the concept matcher makes "contralateral dorsal
+hypothalamus" one of the hypothalamus. The others stay unlinked (NC:unlinked:...).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from spacy.util import minibatch
 
 from pipeline.annotate import concept_matcher  # noqa: F401  (registers Span._.concept_source)
 from pipeline.annotate.abbreviations import is_short_form
-from pipeline.annotate.linking import THRESHOLD, Linker, unlinked_ids
+from pipeline.annotate.linking import THRESHOLD, Linker, is_linked, unlinked_ids
 from pipeline.kb import MODELS_DIR
 
 NER_MODEL_DIR = MODELS_DIR / "ner"
@@ -141,6 +143,16 @@ class EntityMerger:
                 doc.ents = [span if span._.concept_source else self._ner_span(span, next(concept_ids)) for span in spans]
                 yield doc
 
+    @staticmethod
+    def _widened_concept(span: Span, concept_id: str) -> str:
+        """concept_id, or, when it is unlinked, the concept of the one lexicon entity of the
+        span's label inside it (see the module docstring)."""
+        if is_linked(concept_id):
+            return concept_id
+        inside = [entity for entity in span.doc.spans.get(LEXICON_SPANS_KEY, ())
+                  if entity.label == span.label and span.start <= entity.start and entity.end <= span.end]
+        return inside[0].kb_id_ if len(inside) == 1 else concept_id
+
     def _merged(self, doc: Doc) -> list[Span]:
         """The spans the policy keeps, in text order; an NER span with a lexicon twin is the twin."""
         ner = list(doc.ents)
@@ -185,8 +197,8 @@ class EntityMerger:
             merged.append(span)
         return merged
 
-    @staticmethod
-    def _ner_span(span: Span, concept_id: str) -> Span:
-        span = Span(span.doc, span.start, span.end, label=span.label, kb_id=concept_id)
+    @classmethod
+    def _ner_span(cls, span: Span, concept_id: str) -> Span:
+        span = Span(span.doc, span.start, span.end, label=span.label, kb_id=cls._widened_concept(span, concept_id))
         span._.concept_source = SOURCE_NER
         return span
