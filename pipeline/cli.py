@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline.annotate.ner import DEFAULT_POLICY, MERGE_POLICIES
+from pipeline.annotate.nlp import build_nlp
 from pipeline.distribute import ENGINES
 from pipeline.errors import InputError, KnowledgeBaseError
 from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
@@ -42,8 +44,11 @@ def _nlp_options(command):
     return command
 
 
-def _ner_option(command):
-    return click.option("--ner/--no-ner", default=None, help="Use the trained NER of models/ner with the knowledge base (default: on when the model is present).")(command)
+def _ner_options(command):
+    command = click.option("--ner/--no-ner", default=None, help="Use the trained NER of models/ner with the knowledge base (default: on when the model is present).")(command)
+    command = click.option("--merge-policy", type=click.Choice(MERGE_POLICIES), default=DEFAULT_POLICY, show_default=True,
+                           help="How the NER's entities and the knowledge base's are merged (README, NER and linking).")(command)
+    return command
 
 
 def _reader_options(command):
@@ -110,12 +115,6 @@ def _fields(field_map: tuple[str, ...]) -> FieldMap:
         raise click.BadParameter(str(err), param_hint="--field") from None
 
 
-def _build_nlp(kb_dir, kb_extra, ner=None):
-    from pipeline.annotate.nlp import build_nlp  # spaCy loads only for commands that annotate
-
-    return build_nlp(kb_dir, kb_extra, ner)
-
-
 def _load_kb(kb_dir, kb_extra):
     return load_kb(kb_dir or DEFAULT_KB_DIR, kb_extra)
 
@@ -159,11 +158,11 @@ def cli():
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @_reader_options
 @_nlp_options
-@_ner_option
+@_ner_options
 @_quiet_option
 @_scale_options
 @_fail_cleanly
-def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, ner, quiet, scale):
+def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, ner, merge_policy, quiet, scale):
     """Annotate a corpus: mentions, documents, rejects and co-occurrence counts in --out.
 
     INPUTS are files or folders: .txt (one document each), .jsonl, .csv, .tsv, PubMed
@@ -175,7 +174,7 @@ def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, ner, quie
       neuroconcepts extract baseline/ --out out/base --workers 2
       neuroconcepts extract baseline/ --out out/base --engine dask --scheduler tcp://head:8786
     """
-    summary = extract(inputs, out_dir, _build_nlp(kb_dir, kb_extra, ner), fmt, _fields(field_map), _progress(quiet), **scale)
+    summary = extract(inputs, out_dir, build_nlp(kb_dir, kb_extra, ner, merge_policy), fmt, _fields(field_map), _progress(quiet), **scale)
     if not quiet:
         _echo_extract(summary, Path(out_dir))
 
@@ -210,11 +209,11 @@ def graph_command(directories, out_file, window, min_count, level, analytics, kb
 @_graph_options
 @_analytics_options
 @_nlp_options
-@_ner_option
+@_ner_options
 @_quiet_option
 @_scale_options
 @_fail_cleanly
-def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analytics, kb_dir, kb_extra, ner, quiet, scale):
+def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analytics, kb_dir, kb_extra, ner, merge_policy, quiet, scale):
     """Extract and graph in one go: tables, counts, graph.graphml and summary.json in --out.
 
     \b
@@ -222,7 +221,7 @@ def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analy
       neuroconcepts run corpora/demo --out out/demo
     """
     out_dir = Path(out_dir)
-    nlp = _build_nlp(kb_dir, kb_extra, ner)
+    nlp = build_nlp(kb_dir, kb_extra, ner, merge_policy)
     summary = extract(inputs, out_dir, nlp, fmt, _fields(field_map), _progress(quiet), **scale)
     kb = nlp.get_pipe("concept_matcher").kb
     concept_graph = graph([out_dir], out_dir / GRAPH_FILE, kb, window, min_count, level, **analytics)
@@ -289,9 +288,9 @@ def diff_command(corpus_a, corpus_b, out_file, window, min_count, level, resampl
 @click.argument("text", required=False, default="-")
 @click.option("--format", "out_format", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True, help="One JSON object per mention, or a tab-separated table.")
 @_nlp_options
-@_ner_option
+@_ner_options
 @_fail_cleanly
-def annotate_command(text, out_format, kb_dir, kb_extra, ner):
+def annotate_command(text, out_format, kb_dir, kb_extra, ner, merge_policy):
     """Print the concept mentions of TEXT, or of JSONL lines {"id": ..., "text": ...} on stdin (-).
 
     \b
@@ -302,7 +301,7 @@ def annotate_command(text, out_format, kb_dir, kb_extra, ner):
     from pipeline.annotate import annotate
     from pipeline.read.records import Rejection, make_record
 
-    nlp = _build_nlp(kb_dir, kb_extra, ner)
+    nlp = build_nlp(kb_dir, kb_extra, ner, merge_policy)
     if text == "-":
         items = (_stdin_record(n, line) for n, line in enumerate(sys.stdin, start=1) if line.strip())
     else:
@@ -377,9 +376,9 @@ def kb_stats_command(as_json, kb_dir, kb_extra):
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for eval.md and eval.json.")
 @click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); corpora absent from it are skipped.")
 @_nlp_options
-@_ner_option
+@_ner_options
 @_fail_cleanly
-def eval_command(out_dir, shared, kb_dir, kb_extra, ner):
+def eval_command(out_dir, shared, kb_dir, kb_extra, ner, merge_policy):
     """Score the extraction against gold corpora (WhiteText dev, AnatEM test, corpora/gold).
 
     Strict and lenient precision, recall and F1 per label, for the lexicon alone, the
@@ -392,7 +391,7 @@ def eval_command(out_dir, shared, kb_dir, kb_extra, ner):
     from pipeline.evaluate.evaluation import DEFAULT_SHARED, evaluate_pipelines
     from pipeline.evaluate.report import write_report, summary_lines
 
-    results = evaluate_pipelines(Path(shared) if shared else DEFAULT_SHARED, kb_dir, kb_extra, ner)
+    results = evaluate_pipelines(Path(shared) if shared else DEFAULT_SHARED, kb_dir, kb_extra, ner, merge_policy)
     for line in summary_lines(results):
         click.echo(line)
     for path in write_report(results, out_dir):

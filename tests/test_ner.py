@@ -140,3 +140,18 @@ def test_no_ner_flag_on_the_command_line(nlp):
     assert "parabrachial nucleus" in without and "morphine" in without
     with_ner = [m.text for m in next(annotate([Record("d1", "", TEXT, "test", "1")], nlp)).mentions]
     assert without != with_ner
+
+
+@needs_model
+def test_merge_policy_on_the_command_line():
+    text = "Sensory neurons of the dorsal root ganglia project to the spinal dorsal horn."
+    found = {}
+    for policy in ("ner_decides", "longest"):
+        result = CliRunner().invoke(cli, ["annotate", text, "--merge-policy", policy])
+        assert result.exit_code == 0, result.output
+        found[policy] = [json.loads(line)["text"] for line in result.output.splitlines()]
+    # the NER, trained on WhiteText, leaves the ganglia out; ner_decides follows it, longest keeps the lexicon's
+    assert found["ner_decides"] == ["spinal dorsal horn"]
+    assert found["longest"] == ["dorsal root ganglia", "spinal dorsal horn"]
+    refused = CliRunner().invoke(cli, ["annotate", text, "--merge-policy", "union"])
+    assert refused.exit_code == 2 and "'union' is not one of" in refused.output

@@ -17,7 +17,7 @@ from spacy.vocab import Vocab
 from pipeline.annotate import abbreviations, concept_matcher  # noqa: F401  (register "array_abbreviation_detector", "concept_matcher")
 from pipeline.annotate import context, relations  # noqa: F401  (register "concept_context", "concept_relations")
 from pipeline.annotate import sentences  # noqa: F401  (registers "pysbd_rule_sentencizer")
-from pipeline.annotate.ner import NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
+from pipeline.annotate.ner import DEFAULT_POLICY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
 
 
@@ -85,7 +85,9 @@ def build_tokenizer() -> Tokenizer:
     return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}}).tokenizer
 
 
-def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] = (), ner: bool | None = None) -> Language:
+def build_nlp(
+    kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] = (), ner: bool | None = None, merge_policy: str = DEFAULT_POLICY,
+) -> Language:
     """The neuroconcepts pipeline: scispaCy tokenizer, sentences, abbreviations, NER, concepts.
 
     - scispaCy's combined_rule_tokenizer on a blank English pipeline, with hyphenated
@@ -99,7 +101,7 @@ def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] =
       user's extra files;
     - with `ner` (default: when models/ner holds a trained model), lexicon_spans, the
       trained NER (spaCy's `ner`, from models/ner) and the entity_merger, which merges
-      NER spans and concepts (pipeline/annotate/ner.py);
+      NER spans and concepts by `merge_policy` (pipeline/annotate/ner.py);
     - last, on the final entities: concept_context (negated and hedged mentions,
       pipeline/annotate/context.py) and concept_relations (directed relations stated
       between two concepts, pipeline/annotate/relations.py).
@@ -111,7 +113,7 @@ def build_nlp(kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] =
     if ner if ner is not None else ner_model_available():
         nlp.add_pipe("lexicon_spans")
         nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=NER_MODEL_EXCLUDE))
-        nlp.add_pipe("entity_merger")
+        nlp.add_pipe("entity_merger", config={"policy": merge_policy})
     nlp.add_pipe("concept_context")
     nlp.add_pipe("concept_relations")
     return nlp

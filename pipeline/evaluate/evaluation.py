@@ -23,7 +23,7 @@ from spacy.language import Language
 
 from pipeline.annotate import make_doc
 from pipeline.annotate.abbreviations import is_short_form
-from pipeline.annotate.ner import LEXICON_SPANS_KEY, MERGE_POLICIES, EntityMerger, ner_model_available
+from pipeline.annotate.ner import DEFAULT_POLICY, LEXICON_SPANS_KEY, MERGE_POLICIES, EntityMerger, ner_model_available
 from pipeline.annotate.linking import THRESHOLD
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.anatem import read_anatem
@@ -149,10 +149,10 @@ def evaluate(nlp: Language, shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_
     return results
 
 
-def evaluate_pipelines(shared: Path = DEFAULT_SHARED, kb_dir=None, kb_extra=(), ner: bool | None = None) -> dict:
+def evaluate_pipelines(shared: Path = DEFAULT_SHARED, kb_dir=None, kb_extra=(), ner: bool | None = None, merge_policy: str = DEFAULT_POLICY) -> dict:
     """Build the pipeline (with the NER when present, or as `ner` says), evaluate it on the
     corpora, and the linker on held-out synonyms."""
-    nlp = build_nlp(kb_dir, kb_extra, ner)
+    nlp = build_nlp(kb_dir, kb_extra, ner, merge_policy)
     results = evaluate(nlp, shared)
     results["pipeline"] = pipeline_description(nlp)
     results["linking"] = linking_accuracy(nlp.get_pipe("concept_matcher").kb, THRESHOLD)
