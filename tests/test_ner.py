@@ -155,3 +155,13 @@ def test_merge_policy_on_the_command_line():
     assert found["longest"] == ["dorsal root ganglia", "spinal dorsal horn"]
     refused = CliRunner().invoke(cli, ["annotate", text, "--merge-policy", "union"])
     assert refused.exit_code == 2 and "'union' is not one of" in refused.output
+
+
+@needs_model
+def test_a_worker_rebuilds_the_same_merge(nlp):
+    from pipeline.distribute import _load_pipeline, _serialize_pipeline
+
+    text = "Sensory neurons of the dorsal root ganglia project to the spinal dorsal horn and the lateral CeA."
+    worker = _load_pipeline("test-worker-merge", _serialize_pipeline(nlp))
+    assert worker.get_pipe("entity_merger").ner_labels == nlp.get_pipe("entity_merger").ner_labels == {"BRAIN_REGION"}
+    assert [(e.text, e.kb_id_) for e in worker(text).ents] == [(e.text, e.kb_id_) for e in nlp(text).ents]

@@ -104,15 +104,18 @@ def _overlapped(span: Span, by_token: dict[int, Span]) -> list[Span]:
 
 @Language.factory(
     "entity_merger",
-    default_config={"policy": DEFAULT_POLICY, "link": True, "threshold": THRESHOLD},
+    default_config={"policy": DEFAULT_POLICY, "ner_labels": [], "link": True, "threshold": THRESHOLD},
     requires=["doc.ents", "doc.spans"],
     assigns=["doc.ents", "span._.concept_source"],
 )
-def make_entity_merger(nlp: Language, name: str, policy: str, link: bool, threshold: float) -> "EntityMerger":
+def make_entity_merger(nlp: Language, name: str, policy: str, ner_labels: list[str], link: bool, threshold: float) -> "EntityMerger":
     """Merge the NER's entities with the lexicon's (doc.spans["lexicon"]); link the NER's own
-    spans to the concept matcher's knowledge base (or leave them all unlinked)."""
+    spans to the concept matcher's knowledge base (or leave them all unlinked).
+
+    ner_labels are the labels the NER predicts. They are in the config, not read from the
+    ner component, because a pipeline rebuilt from its config (a worker process) creates
+    this component before the NER's weights and labels are loaded."""
     linker = Linker(nlp.get_pipe("concept_matcher").kb, threshold) if link else unlinked_ids
-    ner_labels = nlp.get_pipe("ner").labels if "ner" in nlp.pipe_names else ()
     return EntityMerger(policy, name=name, link=linker, ner_labels=ner_labels)
 
 

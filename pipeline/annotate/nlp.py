@@ -113,7 +113,7 @@ def build_nlp(
     if ner if ner is not None else ner_model_available():
         nlp.add_pipe("lexicon_spans")
         nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=NER_MODEL_EXCLUDE))
-        nlp.add_pipe("entity_merger", config={"policy": merge_policy})
+        nlp.add_pipe("entity_merger", config={"policy": merge_policy, "ner_labels": list(nlp.get_pipe("ner").labels)})
     nlp.add_pipe("concept_context")
     nlp.add_pipe("concept_relations")
     return nlp
