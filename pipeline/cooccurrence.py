@@ -400,17 +400,16 @@ def _pair_item(
 @dataclass(frozen=True)
 class _CountTable:
     """One kind of count table: its schema, rows from (key, count) items and an item from a
-    row's values, and the empty count that equal keys of several tables are merged into."""
+    row's values."""
 
     schema: pa.Schema
     key: tuple[str, ...]  # the key columns, by which the rows are sorted (an item's key: their values, or the one value)
     rows: Callable[[list], pa.Table]
     item: Callable[..., tuple]
-    empty: Callable[[object], object]
 
 
-_CONCEPTS = _CountTable(CONCEPT_SCHEMA, ("concept_id",), _concepts_table, _concept_item, lambda c: ConceptCount(c.name, c.type))
-_PAIRS = _CountTable(PAIR_SCHEMA, ("source", "target"), _pairs_table, _pair_item, lambda p: PairCount())
+_CONCEPTS = _CountTable(CONCEPT_SCHEMA, ("concept_id",), _concepts_table, _concept_item)
+_PAIRS = _CountTable(PAIR_SCHEMA, ("source", "target"), _pairs_table, _pair_item)
 _LAYERS = (  # (concepts file, pairs file) of all mentions, then of affirmed mentions
     (CONCEPTS_FILE, PAIRS_FILE), (AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE),
 )
@@ -512,8 +511,8 @@ def _merged_tables(paths: Sequence[Path], kind: _CountTable) -> Iterator[pa.Tabl
             if len(group) == 1:
                 indices.append(group[0])
                 continue
-            total = kind.empty(counts[group[0]])
-            for n in group:
+            total = counts[group[0]]  # read from these rows alone: free to merge into
+            for n in group[1:]:
                 total.merge(counts[n])
             indices.append(len(keys) + len(merged))
             merged.append((key, total))

@@ -21,13 +21,13 @@
     part of the olfactory tubercle" is one region in both) or one longer entity of the
     same label ("nucleus accumbens shell" over "nucleus accumbens"). A lexicon entity
     of those labels that no NER span touches is dropped (the NER saw its tag and left
-    it out: "dorsal root ganglia" is no brain region in WhiteText), unless it holds a short form ("BLA",
-    "NAc shell"): WhiteText, the NER's training corpus, annotates almost no short forms,
-    so the NER never learnt them, and the project annotates every one. Entities of the
-    other labels come from the lexicon;
-  - ``longest``: an NER span replaces the lexicon entity it overlaps when that is
-    a single entity of the same label and shorter; an NER span that
-    overlaps an entity of another label, or several, or a longer one, gives way to the lexicon;
+    it out: "dorsal root ganglia" is no brain region in WhiteText), unless it holds a
+    short form ("BLA", "NAc shell"): WhiteText, the NER's training corpus, annotates
+    almost no short forms, so the NER never learnt them, and the project annotates
+    every one. Entities of the other labels come from the lexicon;
+  - ``longest``: an NER span replaces the lexicon entity it overlaps when that is a
+    single entity of the same label and shorter; an NER span that overlaps an entity of
+    another label, or several, or a longer one, gives way to the lexicon;
   - ``ner_first``: every NER span is kept, and lexicon entities that overlap none are added;
   - ``lexicon_first``: every lexicon entity is kept, NER spans that overlap none are added.
 
@@ -58,7 +58,7 @@ NER_MODEL_DIR = MODELS_DIR / "ner"
 # models/ner.cfg); build_nlp() adds its own, so only the NER itself is taken from there.
 # It has no tokenizer (built from the config's registered one) and no vocabulary files
 # (scripts/train_ner.py leaves them out).
-NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "sentencizer", "pysbd_rule_sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
+NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "pysbd_rule_sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
 LEXICON_SPANS_KEY = "lexicon"
 SOURCE_NER = "ner"
 MERGE_POLICIES = ("ner_decides", "longest", "ner_first", "lexicon_first")

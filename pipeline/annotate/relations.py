@@ -160,10 +160,10 @@ class ConceptRelations:
         starts = sentence_starts(doc)
         sentences = [sentence_of(starts, ent.start) for ent in ents]
         found = []
-        for (first, sentence), (second, next_sentence) in zip(zip(ents, sentences), zip(ents[1:], sentences[1:])):
-            if sentence != next_sentence:
+        for i, (first, second) in enumerate(zip(ents, ents[1:])):
+            if sentences[i] != sentences[i + 1]:
                 continue
-            relation = self.relation(first, second, starts[sentence])
+            relation = self.relation(first, second, starts[sentences[i]])
             if relation is not None:
                 found.append(relation)
         doc._.relations = found

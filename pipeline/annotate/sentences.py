@@ -194,7 +194,7 @@ ELLIPSES = (
     _rule(English.EllipsisRules.OtherThreePeriodRule, _same_length(ELLIPSIS)),
 )
 ELLIPSIS_CLUE = re.compile(r"\.\.\.|\.\s\.")
-SINGLE_QUOTES = re.compile(BetweenPunctuation.BETWEEN_SINGLE_QUOTES_REGEX)
+HIDE_SINGLE_QUOTED = _rule(BetweenPunctuation.BETWEEN_SINGLE_QUOTES_REGEX, lambda match: match.group().translate(HIDE_BUT_APOSTROPHES))
 LEADING_APOSTROPHE = re.compile(BetweenPunctuation.WORD_WITH_LEADING_APOSTROPHE)
 APOSTROPHE_SPACE = re.compile(r"'\s")
 BETWEEN_PARENS = _rule(BetweenPunctuation.BETWEEN_PARENS_REGEX_2, _hide, needs=("(",))
@@ -421,7 +421,7 @@ def _sentences(segment: str) -> list[tuple[int, int]]:
     if segment[-1] not in PUNCTUATION:
         segment += END
     if "'" in segment and not (LEADING_APOSTROPHE.search(segment) and not APOSTROPHE_SPACE.search(segment)):
-        segment = SINGLE_QUOTES.sub(lambda m: m.group().translate(HIDE_BUT_APOSTROPHES), segment)
+        segment = HIDE_SINGLE_QUOTED(segment)
     for rule in BETWEEN_PUNCTUATION:
         segment = rule(segment)
     if ("!" in segment or "?" in segment) and not STARTS_DOUBLE_PUNCTUATION.match(segment):
@@ -492,12 +492,8 @@ class RuleSentencizer:
     """Sets token.is_sent_start as scispaCy's pysbd_sentencizer would (see the module docstring)."""
 
     def __init__(
-        self,
-        name: str = "pysbd_rule_sentencizer",
-        abbreviations: Iterable[str] = English.Abbreviation.ABBREVIATIONS,
-        prepositive_abbreviations: Iterable[str] = English.Abbreviation.PREPOSITIVE_ABBREVIATIONS,
-        number_abbreviations: Iterable[str] = English.Abbreviation.NUMBER_ABBREVIATIONS,
-        no_break_after: Iterable[str] = SCISPACY_ABBREVIATION_TOKENS,
+        self, name: str, abbreviations: Iterable[str], prepositive_abbreviations: Iterable[str],
+        number_abbreviations: Iterable[str], no_break_after: Iterable[str],
     ) -> None:
         self.name = name
         self.rules = PysbdRules(abbreviations, prepositive_abbreviations, number_abbreviations)
@@ -534,10 +530,9 @@ class RuleSentencizer:
 
 def _newline_rules(text: str, token_starts: numpy.ndarray, token_ends: numpy.ndarray, starts: numpy.ndarray) -> numpy.ndarray:
     """scispaCy's: a sentence starts after a token of two or more newlines (not the first
-    token); a first token of newlines joins the sentence after it."""
+    token); a first token of newlines joins the sentence after it. Changes starts in place."""
     positions = [match.start() for match in NEWLINE.finditer(text)]
     newlines = numpy.bincount(numpy.searchsorted(token_starts, positions, side="right") - 1, minlength=len(starts))
-    starts = starts.copy()
     starts[2:] |= newlines[1:-1] >= 2
     if len(starts) > 1 and newlines[0] == token_ends[0] - token_starts[0]:
         starts[1] = False
