@@ -2,8 +2,8 @@
 
 Counts are kept for both windows at once (sentence and document), so the window is
 chosen when the graph is built. Each extract run writes its counts beside its
-mentions; counts of several runs or partitions add up with `merge`, so a corpus can
-be counted in pieces, in any order, and give the same totals.
+mentions; counts of several runs or partitions add up with merge_counts, so a corpus
+can be counted in pieces, in any order, and give the same totals.
 
 Besides the window counts, each pair keeps what its documents say about it: the first
 and last publication year, documents per species tag, and the directed relations its
@@ -17,7 +17,10 @@ Memory does not grow with the corpus: a partition counts at most SPILL_PAIRS pai
 memory (SpillingCounts) and writes them out as a run when there are more; runs and
 partitions are added up by merge_counts, which merges their tables (sorted by key) by
 streaming. Every count table is written in row groups of ROW_GROUP_ROWS rows
-(tabulate.RowGroupWriter), so its bytes depend on its rows only.
+(tabulate.RowGroupWriter), so its bytes depend on its rows only. A graph with a
+`--min-count` reads only the pairs it keeps (read_counts); each concept's total link
+strength (shared_sentences, shared_documents) is counted with it, so statistics over
+all pairs stay exact.
 """
 
 from __future__ import annotations
@@ -26,15 +29,17 @@ import bisect
 import json
 import shutil
 from dataclasses import dataclass, field
-from itertools import combinations, groupby, islice, product
+from itertools import chain, combinations, groupby, islice, product
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.annotate import AnnotatedDocument
 from pipeline.atomic import atomic_open, atomic_path
+from pipeline.errors import InputError
 from pipeline.tabulate import RowGroupWriter
 
 MAX_DOC_IDS = 20
@@ -46,6 +51,7 @@ AFFIRMED_PAIRS_FILE = "cooccurrence_affirmed_pairs.parquet"
 SPILL_PAIRS = 100_000  # pairs (both layers) counted in memory before they are written out as a run (SpillingCounts)
 MERGE_FAN_IN = 16  # count folders merged at once (merge_counts)
 READ_ROWS = 1_024  # rows read from (and built into) a count table at a time
+WINDOW_COLUMNS = {"sentence": "sentences", "document": "documents"}  # co-occurrence windows and their count columns
 FORWARD, BACKWARD = ">", "<"  # relation key suffixes: the pair's first concept is the subject, or the second
 
 
@@ -68,7 +74,12 @@ def doc_order(doc_id: str) -> tuple[int, str]:
 
 @dataclass
 class ConceptCount:
-    """How often one concept occurs: mentions, and sentences and documents that mention it."""
+    """How often one concept occurs: mentions, and sentences and documents that mention it.
+
+    shared_sentences and shared_documents are its total link strength in each window (the
+    windows it shares with each other concept, summed over its pairs), so that statistics
+    over all pairs (association strength) hold when only some pairs are read.
+    """
 
     name: str
     type: str
@@ -76,6 +87,8 @@ class ConceptCount:
     sentences: int = 0
     documents: int = 0
     species: dict[str, int] = field(default_factory=dict)  # documents per species tag
+    shared_sentences: int = 0
+    shared_documents: int = 0
 
     def merge(self, other: "ConceptCount") -> None:
         """Add another count of the same concept to this one (name and type stay this one's)."""
@@ -83,6 +96,8 @@ class ConceptCount:
         self.sentences += other.sentences
         self.documents += other.documents
         add_counts(self.species, other.species)
+        self.shared_sentences += other.shared_sentences
+        self.shared_documents += other.shared_documents
 
 
 @dataclass
@@ -214,6 +229,7 @@ class CooccurrenceCounts:
             in_document |= concept_ids
             for concept_id in concept_ids:
                 self.concepts[concept_id].sentences += 1
+                self.concepts[concept_id].shared_sentences += len(concept_ids) - 1
             for pair in combinations(sorted(concept_ids), 2):
                 count = self.pairs.setdefault(pair, PairCount())
                 count.sentences += 1
@@ -221,6 +237,7 @@ class CooccurrenceCounts:
                     count.offer_evidence((doc_order(doc_id), sent_id), sentence_text(sent_id))
         for concept_id in in_document:
             self.concepts[concept_id].documents += 1
+            self.concepts[concept_id].shared_documents += len(in_document) - 1
             add_counts(self.concepts[concept_id].species, dict.fromkeys(species, 1))
         for pair in combinations(sorted(in_document), 2):
             count = self.pairs.setdefault(pair, PairCount())
@@ -236,41 +253,27 @@ class CooccurrenceCounts:
             evidence_key = (doc_order(doc_id), sent_id) if sentence_text is not None else ()
             self.pairs[pair].add_relation(relation_key(relation, subject, obj), 1, evidence_key, sentence)
 
-    def merge(self, other: "CooccurrenceCounts") -> "CooccurrenceCounts":
-        """Add another set of counts to this one (in place) and return it."""
-        self.documents += other.documents
-        self.sentences += other.sentences
-        add_counts(self.species, other.species)
-        for concept_id, theirs in other.concepts.items():
-            self.concepts.setdefault(concept_id, ConceptCount(theirs.name, theirs.type)).merge(theirs)
-        for pair, theirs in other.pairs.items():
-            self.pairs.setdefault(pair, PairCount()).merge(theirs)
-        if other.affirmed is not None:
-            if self.affirmed is None:
-                self.affirmed = CooccurrenceCounts()
-            self.affirmed.merge(other.affirmed)
-        return self
-
 
 def rollup_counts(
     leaf: CooccurrenceCounts,
-    mentions: Iterable[dict],
+    mention_tables: Iterable[Iterable[dict]],
     groups: Mapping[str, tuple[str, ...]],
     describe: Callable[[str], tuple[str, str]],
     documents: Mapping[str, tuple[int | None, tuple[str, ...]]] | None = None,
 ) -> CooccurrenceCounts:
     """Counts with concepts replaced by the groups they roll up into (kb.hierarchy.rollup_map).
 
-    `mentions` are the rows of the mentions table (doc_id, sent_id, concept_id, ...,
-    negated), in document order; `describe` gives a group's (name, type); `documents`
-    gives each document's (year, species tags). Sentence and document counts are
-    recounted from the mentions, so a document naming the basolateral and the central
-    amygdala counts once for the amygdala; evidence sentences come from the leaf pairs,
-    and relations are the leaf pairs' relations, added up.
+    `mention_tables` hold the rows of the mentions tables the leaf counts were made from
+    (doc_id, sent_id, concept_id, ..., negated), each in document order; `describe`
+    gives a group's (name, type); `documents` gives each document's (year, species
+    tags). Sentence and document counts are recounted from the mentions, so a document
+    naming the basolateral and the central amygdala counts once for the amygdala;
+    evidence sentences come from the leaf pairs, and relations are the leaf pairs'
+    relations, added up.
     """
     documents = documents or {}
     counts = CooccurrenceCounts()
-    for doc_id, rows in groupby(mentions, key=lambda row: row["doc_id"]):
+    for doc_id, rows in chain.from_iterable(groupby(table, key=lambda row: row["doc_id"]) for table in mention_tables):
         mapped = [
             (row["sent_id"], group, *(describe(group) if group != row["concept_id"] else (row["concept_name"], row["label"])),
              row.get("negated", False))
@@ -313,6 +316,7 @@ CONCEPT_SCHEMA = pa.schema([
     ("concept_id", pa.string()), ("name", pa.string()), ("type", pa.string()),
     ("mentions", pa.int64()), ("sentences", pa.int64()), ("documents", pa.int64()),
     ("species_tags", pa.list_(pa.string())), ("species_documents", pa.list_(pa.int64())),
+    ("shared_sentences", pa.int64()), ("shared_documents", pa.int64()),
 ])
 PAIR_SCHEMA = pa.schema([
     ("source", pa.string()), ("target", pa.string()), ("sentences", pa.int64()), ("documents", pa.int64()),
@@ -338,6 +342,8 @@ def _concepts_table(items: list[tuple[str, ConceptCount]]) -> pa.Table:
         "documents": [c.documents for c in concepts],
         "species_tags": species_tags,
         "species_documents": species_documents,
+        "shared_sentences": [c.shared_sentences for c in concepts],
+        "shared_documents": [c.shared_documents for c in concepts],
     }, schema=CONCEPT_SCHEMA)
 
 
@@ -373,10 +379,12 @@ def _evidence_key(doc_id: str, sent_id: int) -> tuple:
 
 
 def _concept_item(
-    concept_id, name, type, mentions, sentences, documents, species_tags, species_documents,
+    concept_id, name, type, mentions, sentences, documents, species_tags, species_documents, shared_sentences, shared_documents,
 ) -> tuple[str, ConceptCount]:
     """A (concept id, count) item from the values of a row of CONCEPT_SCHEMA."""
-    return concept_id, ConceptCount(name, type, mentions, sentences, documents, dict(zip(species_tags, species_documents)))
+    return concept_id, ConceptCount(
+        name, type, mentions, sentences, documents, dict(zip(species_tags, species_documents)), shared_sentences, shared_documents,
+    )
 
 
 def _pair_item(
@@ -415,10 +423,20 @@ _LAYERS = (  # (concepts file, pairs file) of all mentions, then of affirmed men
 )
 
 
-def _read_items(path: Path, kind: _CountTable) -> Iterator[tuple]:
-    """The (key, count) items of a count table, in its (key) order, READ_ROWS rows at a time."""
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=READ_ROWS):
-        yield from _items(batch, kind)
+def _count_file(path: Path, kind: _CountTable) -> pq.ParquetFile:
+    """A count table, opened; InputError when it lacks a column (an older version wrote it)."""
+    table = pq.ParquetFile(path)
+    missing = [name for name in kind.schema.names if name not in table.schema_arrow.names]
+    if missing:
+        raise InputError(path, "", f"counts written by an earlier version of neuroconcepts (no column {missing[0]!r}): run extract again")
+    return table
+
+
+def _read_items(path: Path, kind: _CountTable, min_count: int = 1, column: str = "sentences") -> Iterator[tuple]:
+    """The (key, count) items of a count table, in its (key) order, READ_ROWS rows at a time;
+    only the rows whose `column` is at least `min_count`."""
+    for batch in _count_file(path, kind).iter_batches(batch_size=READ_ROWS):
+        yield from _items(batch.filter(pc.greater_equal(batch[column], min_count)) if min_count > 1 else batch, kind)
 
 
 def _items(rows: pa.RecordBatch | pa.Table, kind: _CountTable) -> Iterator[tuple]:
@@ -454,7 +472,7 @@ class _SortedRows:
 
     def __init__(self, path: Path, kind: _CountTable) -> None:
         self.kind = kind
-        self.batches = pq.ParquetFile(path).iter_batches(batch_size=READ_ROWS)
+        self.batches = _count_file(path, kind).iter_batches(batch_size=READ_ROWS)
         self.rows = kind.schema.empty_table()
         self.keys: list = []
         self.exhausted = False
@@ -520,7 +538,11 @@ def _merged_tables(paths: Sequence[Path], kind: _CountTable) -> Iterator[pa.Tabl
 
 
 def _read_totals(directory: Path) -> dict:
-    return json.loads((directory / TOTALS_FILE).read_text(encoding="utf-8"))
+    """The totals of a counts folder; InputError when it has none (not a folder extract wrote)."""
+    path = directory / TOTALS_FILE
+    if not path.is_file():
+        raise InputError(directory, "", f"not an extract output folder (no {TOTALS_FILE})")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _write_totals(totals: dict, directory: Path) -> dict:
@@ -541,19 +563,26 @@ def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> dict:
     return _write_totals({"documents": counts.documents, "sentences": counts.sentences, "species": counts.species}, directory)
 
 
-def read_counts(directory: str | Path) -> CooccurrenceCounts:
-    """Read counts written by write_counts."""
+def read_counts(directory: str | Path, min_count: int = 1, window: str = "sentence") -> CooccurrenceCounts:
+    """Read counts written by write_counts.
+
+    Pairs sharing fewer than `min_count` windows (sentences or documents, by `window`,
+    over all mentions) are read in neither layer, so memory holds only the pairs a graph
+    with that `min_count` can keep; statistics over all pairs stay exact
+    (ConceptCount.shared_sentences and shared_documents count every pair).
+    """
     directory = Path(directory)
     totals = _read_totals(directory)
-    layers = []
-    for concepts_file, pairs_file in _LAYERS:
-        layers.append(CooccurrenceCounts(
-            totals["documents"], totals["sentences"],
-            dict(_read_items(directory / concepts_file, _CONCEPTS)), dict(_read_items(directory / pairs_file, _PAIRS)),
-            dict(totals["species"]),
-        ))
-    layers[0].affirmed = layers[1]
-    return layers[0]
+
+    def layer(concepts_file: str, pairs: dict) -> CooccurrenceCounts:
+        concepts = dict(_read_items(directory / concepts_file, _CONCEPTS))
+        return CooccurrenceCounts(totals["documents"], totals["sentences"], concepts, pairs, dict(totals["species"]))
+
+    (concepts_file, pairs_file), (affirmed_concepts_file, affirmed_pairs_file) = _LAYERS
+    counts = layer(concepts_file, dict(_read_items(directory / pairs_file, _PAIRS, min_count, WINDOW_COLUMNS[window])))
+    affirmed_pairs = {key: pair for key, pair in _read_items(directory / affirmed_pairs_file, _PAIRS) if key in counts.pairs}
+    counts.affirmed = layer(affirmed_concepts_file, affirmed_pairs)
+    return counts
 
 
 def merge_counts(sources: Sequence[str | Path], directory: str | Path, scratch: str | Path, fan_in: int = MERGE_FAN_IN) -> dict:

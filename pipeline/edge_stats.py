@@ -72,17 +72,18 @@ def log_likelihood(joint: ArrayLike, left: ArrayLike, right: ArrayLike, total: A
 
 def edge_statistics(
     joint: np.ndarray, left: np.ndarray, right: np.ndarray, total: int,
-    strength_left: np.ndarray, strength_right: np.ndarray,
+    strength_left: np.ndarray, strength_right: np.ndarray, total_strength: int,
 ) -> dict[str, np.ndarray]:
     """All the statistics of the module for arrays of pairs (see the module doc), by attribute name.
 
     `strength_left` and `strength_right` are the total co-occurrence counts k_i and k_j of
-    each pair's concepts over all pairs.
+    each pair's concepts over all pairs, `total_strength` (2m) the sum of k_i over all
+    concepts: the arrays may hold some of the pairs only.
     """
     g2, p_value = log_likelihood(joint, left, right, total)
     return {
         "npmi": npmi(joint, left, right, total),
-        "association_strength": association_strength(joint, strength_left, strength_right, float(np.sum(joint)) * 2),
+        "association_strength": association_strength(joint, strength_left, strength_right, float(total_strength)),
         "jaccard": jaccard(joint, left, right),
         "log_likelihood": g2,
         "p_value": p_value,

@@ -22,18 +22,23 @@ import networkx as nx
 import numpy as np
 
 from pipeline.annotate.species import species_attribute
-from pipeline.cooccurrence import BACKWARD, CooccurrenceCounts, PairCount
+from pipeline.cooccurrence import BACKWARD, WINDOW_COLUMNS, ConceptCount, CooccurrenceCounts, PairCount
 from pipeline.edge_stats import DECIMALS, METRICS, edge_statistics, npmi
 
 __all__ = ["WINDOWS", "METRICS", "build_graph", "npmi", "prune_backbone", "prune_top_k", "add_node_structure"]
 
-WINDOWS = ("sentence", "document")
+WINDOWS = tuple(WINDOW_COLUMNS)
 SEED = 0
 EXACT_BETWEENNESS_NODES = 1000  # above this, betweenness is estimated from this many seeded pivot nodes
 
 
 def _window_count(count, window: str) -> int:
     return count.sentences if window == "sentence" else count.documents
+
+
+def _shared_count(concept: ConceptCount, window: str) -> int:
+    """The concept's total link strength: windows shared with other concepts, over all its pairs."""
+    return concept.shared_sentences if window == "sentence" else concept.shared_documents
 
 
 def _relation_attributes(pair: PairCount, source: str, target: str, names: Mapping[str, str]) -> dict:
@@ -97,10 +102,10 @@ def build_graph(
     right_ids = np.array([index[b] for _, b in keys], dtype=np.int64)
     joint = np.array([_window_count(used.pairs[k], window) for k in keys], dtype=np.int64)
     occurrences = np.array([_window_count(used.concepts[c], window) for c in concept_ids], dtype=np.int64)
-    strength = np.bincount(left_ids, joint, len(concept_ids)) + np.bincount(right_ids, joint, len(concept_ids))
+    strength = np.array([_shared_count(used.concepts[c], window) for c in concept_ids], dtype=np.int64)
     total = counts.sentences if window == "sentence" else counts.documents
     stats = edge_statistics(
-        joint, occurrences[left_ids], occurrences[right_ids], total, strength[left_ids], strength[right_ids],
+        joint, occurrences[left_ids], occurrences[right_ids], total, strength[left_ids], strength[right_ids], int(strength.sum()),
     ) if keys else {}
     names = {c: used.concepts[c].name for c in concept_ids}
     for row, (source, target) in enumerate(keys):
@@ -121,7 +126,7 @@ def build_graph(
             **_relation_attributes(pair, source, target, names),
             pmids=";".join(pair.doc_ids), evidence=pair.evidence,
         )
-    shared_windows = "sentences" if window == "sentence" else "documents"
+    shared_windows = WINDOW_COLUMNS[window]
     if backbone is not None:
         prune_backbone(graph, backbone, shared_windows)
     if top_k:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Sequence
@@ -90,22 +91,34 @@ def write_summary(summary: dict, path: str | Path) -> None:
         handle.write("\n")
 
 
-def merged_counts(
-    directories: Sequence[str | Path], kb: KnowledgeBase | None = None, level: str = "leaf"
+def graph_counts(
+    directories: Sequence[str | Path], scratch: str | Path, kb: KnowledgeBase | None = None, level: str = "leaf",
+    min_count: int = 1, window: str = "sentence",
 ) -> CooccurrenceCounts:
-    """The co-occurrence counts of several extract directories, rolled up to `level` and added up."""
-    groups = rollup_map(kb, level) if level != "leaf" else {}
-    counts = CooccurrenceCounts()
+    """The co-occurrence counts of one or more extract directories, added up and rolled up to `level`.
+
+    The directories' counts are merged by streaming (merge_counts, in a temporary folder
+    inside `scratch`). At leaf level only the pairs sharing at least `min_count` windows
+    are read into memory; rolling up recounts from the mentions, so it reads them all.
+    """
+    with tempfile.TemporaryDirectory(prefix=".counts-", dir=scratch) as folder:
+        merged = Path(directories[0])
+        if len(directories) > 1:
+            merged = Path(folder) / "merged"
+            merge_counts(directories, merged, folder)
+        if level == "leaf":
+            return read_counts(merged, min_count, window)
+        leaf = read_counts(merged)
+    groups = rollup_map(kb, level)
+    mention_tables = [
+        (row for batch in pq.ParquetFile(Path(d) / MENTIONS_FILE).iter_batches(columns=MENTION_COLUMNS) for row in batch.to_pylist())
+        for d in directories
+    ]
+    documents = {}
     for directory in directories:
-        leaf = read_counts(directory)
-        if groups:
-            batches = pq.ParquetFile(Path(directory) / MENTIONS_FILE).iter_batches(columns=MENTION_COLUMNS)
-            mentions = (row for batch in batches for row in batch.to_pylist())
-            table = pq.read_table(Path(directory) / DOCUMENTS_FILE, columns=["doc_id", "year", "species"]).to_pydict()
-            documents = {d: (y, tuple(s)) for d, y, s in zip(table["doc_id"], table["year"], table["species"])}
-            leaf = rollup_counts(leaf, mentions, groups, lambda c: (kb[c].name, kb[c].type), documents)
-        counts.merge(leaf)
-    return counts
+        table = pq.read_table(Path(directory) / DOCUMENTS_FILE, columns=["doc_id", "year", "species"]).to_pydict()
+        documents.update({d: (y, tuple(s)) for d, y, s in zip(table["doc_id"], table["year"], table["species"])})
+    return rollup_counts(leaf, mention_tables, groups, lambda c: (kb[c].name, kb[c].type), documents)
 
 
 def graph(
@@ -131,7 +144,9 @@ def graph(
     if level != "leaf" and kb is None:
         raise ValueError(f"rolling up to level {level!r} needs the knowledge base")
     xrefs = {concept.id: concept.xrefs for concept in kb} if kb else {}
-    counts = merged_counts(directories, kb, level)
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
     concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
     concept_graph.graph["level"] = level
     write_graphml(concept_graph, out_file)

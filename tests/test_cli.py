@@ -124,11 +124,21 @@ def test_graph_command_merges_extract_folders(tmp_path):
     result = invoke("graph", first, second, "--out", tmp_path / "merged.graphml")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "merged.graphml").read_bytes() == (tmp_path / "all" / "graph.graphml").read_bytes()
+    assert not list(tmp_path.glob(".counts-*"))  # the folder the counts were merged in is gone
+    for folders, out in (([first, second], "merged_systems.graphml"), ([tmp_path / "all"], "all_systems.graphml")):
+        assert invoke("graph", *folders, "--level", "system", "--out", tmp_path / out, "-q").exit_code == 0
+    assert (tmp_path / "merged_systems.graphml").read_bytes() == (tmp_path / "all_systems.graphml").read_bytes()
     result = invoke("graph", first, "--window", "document", "--min-count", "3", "--quiet")
     assert result.exit_code == 0 and result.output == ""
     graph = nx.read_graphml(first / "graph.graphml")
     assert all(d["documents"] >= 3 for _, d in graph.nodes(data=True))
     assert all(d["weight"] >= 3 for _, _, d in graph.edges(data=True))
+
+
+def test_graph_of_a_folder_without_counts_is_one_line_and_exit_1(tmp_path):
+    result = invoke("graph", tmp_path)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"neuroconcepts: error: {tmp_path}: not an extract output folder (no cooccurrence_totals.json)"
 
 
 def test_malformed_file_is_one_line_and_exit_1(tmp_path):

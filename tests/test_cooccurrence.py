@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,6 +14,7 @@ from pipeline.cooccurrence import (
     AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, MAX_DOC_IDS, CooccurrenceCounts, PairCount, SpillingCounts,
     merge_counts, read_counts, write_counts,
 )
+from pipeline.errors import InputError
 from pipeline.graph import build_graph, npmi
 from pipeline.read import Record, read_corpus
 
@@ -91,8 +93,16 @@ def test_merging_partitions_equals_counting_all(documents, tmp_path):
     parts = [count(documents[:1]), count(documents[1:])]
     for i, part in enumerate(parts):
         write_counts(part, tmp_path / str(i))
-    merged = read_counts(tmp_path / "1").merge(read_counts(tmp_path / "0"))
-    assert merged == whole
+    merge_counts([tmp_path / "1", tmp_path / "0"], tmp_path / "merged", tmp_path / "scratch")
+    assert read_counts(tmp_path / "merged") == whole
+
+
+def test_counts_of_an_earlier_version_are_refused_in_one_line(documents, tmp_path):
+    write_counts(count(documents), tmp_path)
+    table = pq.read_table(tmp_path / CONCEPTS_FILE)
+    pq.write_table(table.drop_columns(["shared_sentences", "shared_documents"]), tmp_path / CONCEPTS_FILE)
+    with pytest.raises(InputError, match="earlier version of neuroconcepts .no column 'shared_sentences'.: run extract again"):
+        read_counts(tmp_path)
 
 
 def test_counts_spilled_in_runs_and_merged_streaming_equal_counting_all_at_once(nlp, tmp_path):
@@ -115,6 +125,15 @@ def test_counts_spilled_in_runs_and_merged_streaming_equal_counting_all_at_once(
             assert (tmp_path / folder / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), (folder, name)
     run = pq.read_table(spilling.runs[0] / PAIRS_FILE)
     assert run.num_rows < len(whole.pairs) and run.column_names == pq.read_table(tmp_path / "whole" / PAIRS_FILE).column_names
+    # each concept's link strength is the sum over its pairs, in both layers, counted and merged
+    for layer in (whole, whole.affirmed, read_counts(tmp_path / "spilled").affirmed):
+        for window in ("sentences", "documents"):
+            sums = Counter()
+            for (a, b), pair in layer.pairs.items():
+                sums[a] += getattr(pair, window)
+                sums[b] += getattr(pair, window)
+            assert {c: getattr(concept, f"shared_{window}") for c, concept in layer.concepts.items()} == {c: sums[c] for c in layer.concepts}
+    assert sum(sums.values()) > 10_000
 
 
 def test_doc_ids_keep_the_first_in_document_order():

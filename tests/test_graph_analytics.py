@@ -13,8 +13,9 @@ from scipy.stats import chi2_contingency
 
 from pipeline.annotate import annotate
 from pipeline.annotate.species import document_species
-from pipeline.cooccurrence import CooccurrenceCounts, read_counts, write_counts
+from pipeline.cooccurrence import CooccurrenceCounts, merge_counts, read_counts, write_counts
 from pipeline.diff import corpus_pairs, diff_graph
+from pipeline.export.graphml import write_graphml
 from pipeline.edge_stats import association_strength, jaccard, log_likelihood
 from pipeline.graph import add_node_structure, build_graph, prune_backbone, prune_top_k
 from pipeline.kb import DEFAULT_KB_DIR, load_kb
@@ -132,9 +133,8 @@ def test_new_counts_merge_exactly_through_files(small_counts, tmp_path):
         part = CooccurrenceCounts()
         part.add(document)
         write_counts(part, tmp_path / str(i))
-    merged = CooccurrenceCounts()
-    for i in (2, 0, 1):
-        merged.merge(read_counts(tmp_path / str(i)))
+    merge_counts([tmp_path / str(i) for i in (2, 0, 1)], tmp_path / "merged", tmp_path / "scratch")
+    merged = read_counts(tmp_path / "merged")
     assert merged == whole
     assert merged.species == {"human": 1, "mouse": 1, "rat": 1}
 
@@ -221,6 +221,20 @@ def test_demo_graph_has_the_analytics(demo_extract, kb, tmp_path):
     mentions = pq.read_table(demo_extract / "mentions.parquet", columns=["concept_id", "negated"]).to_pylist()
     only_negated = {m["concept_id"] for m in mentions} - {m["concept_id"] for m in mentions if not m["negated"]}
     assert set(g) - set(pruned) == only_negated
+
+
+def test_graph_reading_only_the_pairs_it_keeps_equals_pruning_in_memory(demo_extract, tmp_path):
+    """read_counts with a min_count leaves the other pairs on disk; the graph (statistics
+    over all pairs included) is the same to the byte."""
+    everything = read_counts(demo_extract)
+    for window, min_count, exclude_negated in (("sentence", 2, False), ("document", 3, True)):
+        kept = read_counts(demo_extract, min_count, window)
+        assert 0 < len(kept.pairs) < len(everything.pairs) / 2
+        for metric in ("association_strength", "npmi"):
+            for name, counts in (("kept", kept), ("all", everything)):
+                write_graphml(build_graph(counts, window, min_count, metric=metric, exclude_negated=exclude_negated),
+                              tmp_path / f"{name}.graphml")
+            assert (tmp_path / "kept.graphml").read_bytes() == (tmp_path / "all.graphml").read_bytes(), (window, metric)
 
 
 def test_demo_roll_up_to_systems_keeps_years_species_and_relations(demo_extract, kb, tmp_path):

@@ -152,7 +152,7 @@ def test_rolled_up_counts_count_a_region_once_per_sentence(kb_dir):
     leaf.add(document)
     mentions = [{"doc_id": m.doc_id, "sent_id": m.sent_id, "concept_id": m.concept_id, "concept_name": m.concept_name, "label": m.label}
                 for m in document.mentions]
-    region = rollup_counts(leaf, mentions, rollup_map(kb, "region"), lambda c: (kb[c].name, kb[c].type))
+    region = rollup_counts(leaf, [mentions], rollup_map(kb, "region"), lambda c: (kb[c].name, kb[c].type))
     amygdala = region.concepts["UBERON:0001876"]
     assert (amygdala.name, amygdala.mentions, amygdala.sentences, amygdala.documents) == ("amygdala", 2, 1, 1)
     pair = region.pairs[("MESH:D009020", "UBERON:0001876")]
