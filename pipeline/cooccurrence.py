@@ -432,11 +432,11 @@ def _count_file(path: Path, kind: _CountTable) -> pq.ParquetFile:
     return table
 
 
-def _read_items(path: Path, kind: _CountTable, min_count: int = 1, column: str = "sentences") -> Iterator[tuple]:
+def _read_items(path: Path, kind: _CountTable, min_count: int = 0, column: str = "sentences") -> Iterator[tuple]:
     """The (key, count) items of a count table, in its (key) order, READ_ROWS rows at a time;
     only the rows whose `column` is at least `min_count`."""
     for batch in _count_file(path, kind).iter_batches(batch_size=READ_ROWS):
-        yield from _items(batch.filter(pc.greater_equal(batch[column], min_count)) if min_count > 1 else batch, kind)
+        yield from _items(batch.filter(pc.greater_equal(batch[column], min_count)) if min_count else batch, kind)
 
 
 def _items(rows: pa.RecordBatch | pa.Table, kind: _CountTable) -> Iterator[tuple]:
@@ -563,12 +563,13 @@ def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> dict:
     return _write_totals({"documents": counts.documents, "sentences": counts.sentences, "species": counts.species}, directory)
 
 
-def read_counts(directory: str | Path, min_count: int = 1, window: str = "sentence") -> CooccurrenceCounts:
+def read_counts(directory: str | Path, min_count: int = 0, window: str = "sentence") -> CooccurrenceCounts:
     """Read counts written by write_counts.
 
     Pairs sharing fewer than `min_count` windows (sentences or documents, by `window`,
     over all mentions) are read in neither layer, so memory holds only the pairs a graph
-    with that `min_count` can keep; statistics over all pairs stay exact
+    with that `min_count` can keep (with 1, the pairs that share a document but no
+    sentence stay out of a sentence graph); statistics over all pairs stay exact
     (ConceptCount.shared_sentences and shared_documents count every pair).
     """
     directory = Path(directory)

@@ -25,6 +25,9 @@ def test_bench_measures_every_target_and_writes_its_report(tmp_path):
     assert {"ner", "entity_merger"} <= set(results["components"]["ner"]) and "ner" not in lexicon_steps
     assert all(ms >= 0 for times in results["components"].values() for ms in times.values())
 
+    graphs = results["graph_assembly"]["graphs"]
+    assert [g["min_count"] for g in graphs] == [1, 3] and graphs[0]["edges"] > graphs[1]["edges"] > 0
+
     report = (tmp_path / "bench.md").read_text(encoding="utf-8")
     for heading in ("## Throughput", "## Where the time goes", "## Targets", "## Agreement", "## Memory", "## Scaling"):
         assert heading in report

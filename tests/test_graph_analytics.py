@@ -227,7 +227,7 @@ def test_graph_reading_only_the_pairs_it_keeps_equals_pruning_in_memory(demo_ext
     """read_counts with a min_count leaves the other pairs on disk; the graph (statistics
     over all pairs included) is the same to the byte."""
     everything = read_counts(demo_extract)
-    for window, min_count, exclude_negated in (("sentence", 2, False), ("document", 3, True)):
+    for window, min_count, exclude_negated in (("sentence", 1, False), ("sentence", 2, False), ("document", 3, True)):
         kept = read_counts(demo_extract, min_count, window)
         assert 0 < len(kept.pairs) < len(everything.pairs) / 2
         for metric in ("association_strength", "npmi"):
