@@ -432,11 +432,11 @@ def _count_file(path: Path, kind: _CountTable) -> pq.ParquetFile:
     return table
 
 
-def _read_items(path: Path, kind: _CountTable, min_count: int = 0, column: str = "sentences") -> Iterator[tuple]:
+def _read_items(path: Path, kind: _CountTable, keep: Callable[[pa.RecordBatch], pa.Array] | None = None) -> Iterator[tuple]:
     """The (key, count) items of a count table, in its (key) order, READ_ROWS rows at a time;
-    only the rows whose `column` is at least `min_count`."""
+    with `keep`, only the rows of each batch it marks (before they become Python objects)."""
     for batch in _count_file(path, kind).iter_batches(batch_size=READ_ROWS):
-        yield from _items(batch.filter(pc.greater_equal(batch[column], min_count)) if min_count else batch, kind)
+        yield from _items(batch.filter(keep(batch)) if keep else batch, kind)
 
 
 def _items(rows: pa.RecordBatch | pa.Table, kind: _CountTable) -> Iterator[tuple]:
@@ -579,10 +579,16 @@ def read_counts(directory: str | Path, min_count: int = 0, window: str = "senten
         concepts = dict(_read_items(directory / concepts_file, _CONCEPTS))
         return CooccurrenceCounts(totals["documents"], totals["sentences"], concepts, pairs, dict(totals["species"]))
 
+    def reaches_min_count(batch: pa.RecordBatch) -> pa.Array:
+        return pc.greater_equal(batch[WINDOW_COLUMNS[window]], min_count)
+
+    def kept_in_all_mentions(batch: pa.RecordBatch) -> pa.Array:  # affirmed pairs are a subset of all pairs
+        return pa.array([key in counts.pairs for key in zip(batch["source"].to_pylist(), batch["target"].to_pylist())])
+
     (concepts_file, pairs_file), (affirmed_concepts_file, affirmed_pairs_file) = _LAYERS
-    counts = layer(concepts_file, dict(_read_items(directory / pairs_file, _PAIRS, min_count, WINDOW_COLUMNS[window])))
-    affirmed_pairs = {key: pair for key, pair in _read_items(directory / affirmed_pairs_file, _PAIRS) if key in counts.pairs}
-    counts.affirmed = layer(affirmed_concepts_file, affirmed_pairs)
+    counts = layer(concepts_file, dict(_read_items(directory / pairs_file, _PAIRS, reaches_min_count if min_count else None)))
+    affirmed_pairs = _read_items(directory / affirmed_pairs_file, _PAIRS, kept_in_all_mentions if min_count else None)
+    counts.affirmed = layer(affirmed_concepts_file, dict(affirmed_pairs))
     return counts
 
 
