@@ -8,10 +8,28 @@ basolateral amygdala, a short form the document defines as something the knowled
 base does not know ("liquid chromatography (LC)") is never matched, and the
 knowledge base's ambiguous short forms (abbreviations_if_defined) are matched only
 where the document defines them. Overlapping matches keep the longest span.
+
+Beyond single names, following the project's annotation guidelines
+(corpora/gold/GUIDELINES.md):
+
+- a name interrupted by its short form, "hypothalamic–pituitary–adrenal (HPA) axis", is
+  the concept of the whole name, in both of its parts, and the short form then means it
+  in the rest of the document; when the part before the parenthesis names a concept of
+  its own ("nucleus accumbens (NAc) shell"), that concept stays;
+- coordinated heads are split, one concept per conjunct (coordination.py);
+- a short form labelling a group of subjects, "(MT, n = 30)", is not a mention;
+- alias rules (models/kb/alias_rules.tsv) keep an alias to sentences with a context word,
+  keep it from following some words or mentions ("noradrenergic hyperactivity"), keep a
+  drug class to its uses as a noun ("opioids", not "opioid therapy"), or block a phrase
+  from every mention ("paw withdrawal latency");
+- a brain region takes in the positional words before it ("dorsal hypothalamus"), but
+  not laterality ("contralateral", "left"), which the guidelines leave out.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 import numpy
@@ -21,18 +39,30 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.annotate.coordination import conjunct_spans
 from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, resolve_patterns, tokenize_patterns
 from pipeline.kb import DEFAULT_KB_DIR, KnowledgeBase, load_kb
 
 SOURCE_LEXICON = "lexicon"
+BLOCKED = "neuroconcepts:blocked"  # the matcher key of blocked phrases
+MAX_INTERRUPTED_HEAD = 2  # words after "(SHORT)" that may complete an interrupted name
+GROUP_SIZE = re.compile(r"\s*[,;]\s*[nN]\s*=")  # what follows a group's label: "(MT, n = 30)"
+# Words after which a noun phrase ends: an alias matched only as a noun (alias rule noun_only)
+# is a modifier when any other word, or a hyphen, follows it ("opioid therapy", "opioid-naive").
+PHRASE_ENDS = frozenset("""
+and or nor but in on at to from with without by for of as than that which who whom whose was were is are be been
+being has have had do does did may might can could would should will shall not no its their his her the a an this
+these those such after before during while whereas since until via into onto per vs versus among between within
+across through against toward towards upon both either neither also only so then there when where whether if
+""".split())
 
 # Positional words that belong to the brain-region mention they precede.
 REGION_MODIFIERS = frozenset("""
 dorsal ventral medial lateral rostral caudal anterior posterior superior inferior central intermediate
 dorsomedial dorsolateral ventromedial ventrolateral rostromedial rostrolateral caudomedial caudolateral
 anteromedial anterolateral posteromedial posterolateral anterodorsal anteroventral posterodorsal
-posteroventral mediodorsal laterodorsal mediolateral rostrocaudal dorsoventral contralateral ipsilateral
-bilateral left right deep superficial inner outer upper lower middle
+posteroventral mediodorsal laterodorsal mediolateral rostrocaudal dorsoventral deep superficial inner
+outer upper lower middle
 """.split())
 
 if not Span.has_extension("concept_source"):
@@ -54,6 +84,12 @@ def make_concept_matcher(
 ) -> "ConceptMatcher":
     """Build the matcher from models/kb (or kb_dir) plus the user's extra files."""
     return ConceptMatcher(nlp, load_kb(kb_dir or DEFAULT_KB_DIR, kb_extra), name, extend_region_modifiers)
+
+
+def _is_group_label(doc: Doc, span: Span) -> bool:
+    """Whether a short form names a group of subjects: "(MT, n = 30)", "(MT; n=30)"."""
+    return (len(span) == 1 and span.start > 0 and doc[span.start - 1].text == "("
+            and GROUP_SIZE.match(doc.text, span.end_char) is not None)
 
 
 class ConceptMatcher:
@@ -80,10 +116,13 @@ class ConceptMatcher:
                 by_concept.setdefault(pattern.concept_id, []).append(pattern.doc)
             for concept_id, docs in by_concept.items():
                 matcher.add(concept_id, docs)
+        if self.patterns.blocks:
+            self.synonyms.add(BLOCKED, [pattern.doc for pattern in self.patterns.blocks])
         self.if_defined: dict[str, set[str]] = {}
         for concept in kb:
             for short in concept.abbreviations_if_defined:
                 self.if_defined.setdefault(short, set()).add(concept.id)
+        self.concepts_named = lru_cache(maxsize=10_000)(self._concepts_named)
 
     def __call__(self, doc: Doc) -> Doc:
         strings = self.vocab.strings
@@ -94,21 +133,38 @@ class ConceptMatcher:
             if self._in_context(doc, kind, start, end)
         ]
         spans = filter_spans(spans)
-        defined, undefined = self._defined_abbreviations(doc, spans)
+        interrupted, defined_by_names = self._interrupted_names(doc, spans)
+        defined, undefined = self._defined_abbreviations(doc, filter_spans(interrupted + spans))
+        defined.update(defined_by_names)
         redefined = {*undefined, *defined}
         spans = [span for span in spans if span.text not in redefined and span.text.removesuffix("s") not in redefined]
-        spans.extend(self._abbreviation_spans(doc, defined))
-        spans = filter_spans(spans)
-        doc.ents = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
+        spans += interrupted + self._abbreviation_spans(doc, defined, {(s.start, s.end) for s in interrupted})
+        spans = [span for span in filter_spans(spans) if span.label_ != BLOCKED and not _is_group_label(doc, span)]
+        spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
+        spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
+        doc.ents = [span for span in spans if not self._follows_excluded(doc, span, spans) and not self._is_modifier(doc, span)]
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for doc in docs:
             yield self(doc)
 
+    def _concepts_named(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """The concepts that have an alias of exactly these words, in id order."""
+        doc = Doc(self.vocab, words=list(words))
+        strings = self.vocab.strings
+        return tuple(sorted({
+            strings[match_id] for matcher in (self.synonyms, self.abbreviations) for match_id, start, end in matcher(doc)
+            if start == 0 and end == len(doc) and strings[match_id] != BLOCKED
+        }))
+
+    def _concept_of_label(self, words: tuple[str, ...], label: str) -> str | None:
+        """The first concept of this label with an alias of exactly these words, or None."""
+        return next((concept_id for concept_id in self.concepts_named(words) if self.kb[concept_id].type == label), None)
+
     def _with_region_modifiers(self, doc: Doc, spans: list[Span]) -> list[Span]:
-        """Brain-region mentions widened over the positional words before them ("contralateral
-        dorsal hypothalamus"): the concept stays that of the region named."""
+        """Brain-region mentions widened over the positional words before them ("caudal dorsal
+        hypothalamus"): the concept stays that of the region named."""
         taken = {i for span in spans for i in range(span.start, span.end)}
         widened = []
         for span in spans:
@@ -125,24 +181,73 @@ class ConceptMatcher:
     def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:
         """False for an alias that needs a context word its sentence lacks (alias rules)."""
         tokens = doc[start:end]
-        context = self.patterns.context.get((kind, tuple(t.norm_ if kind == SYNONYM else t.text for t in tokens)))
+        context = self.patterns.context.get((kind, self._key(kind, tokens)))
         return context is None or any(token.norm_ in context for token in tokens.sent)
 
+    def _follows_excluded(self, doc: Doc, span: Span, spans: list[Span]) -> bool:
+        """Whether a mention's alias may not follow the word or mention before it (alias rule not_after)."""
+        excluded = self.patterns.not_after.get(self._key(SYNONYM, span)) if span.start else None
+        if not excluded:
+            return False
+        return doc[span.start - 1].norm_ in excluded or any(other.end == span.start and other.label_ in excluded for other in spans)
+
+    def _is_modifier(self, doc: Doc, span: Span) -> bool:
+        """Whether a noun-only alias modifies the word after it ("opioid therapy"; alias rule noun_only)."""
+        if span.end == len(doc) or self._key(SYNONYM, span) not in self.patterns.noun_only or span[-1].lower_.endswith("s"):
+            return False
+        following = doc[span.end]
+        return following.text == "-" or (following.is_alpha and following.lower_ not in PHRASE_ENDS and not following.is_sent_start)
+
+    @staticmethod
+    def _key(kind: str, tokens: Span) -> tuple[str, ...]:
+        return tuple(t.norm_ if kind == SYNONYM else t.text for t in tokens)
+
     def _span(self, doc: Doc, start: int, end: int, concept_id: str) -> Span:
-        span = Span(doc, start, end, label=self.kb[concept_id].type, kb_id=concept_id)
+        label = self.kb[concept_id].type if concept_id != BLOCKED else BLOCKED
+        span = Span(doc, start, end, label=label, kb_id=concept_id)
         span._.concept_source = SOURCE_LEXICON
         return span
+
+    def _interrupted_names(self, doc: Doc, spans: list[Span]) -> tuple[list[Span], dict[str, tuple[str, Span]]]:
+        """Names interrupted by their short form, "hypothalamic–pituitary–adrenal (HPA) axis", whose
+        first part names no concept of its own: spans of the whole name's concept for the part
+        before the parenthesis and for the short form, and the short form's meaning in the
+        document ({short: (concept id, long form)})."""
+        found, defined = [], {}
+        named = {(span.start, span.end) for span in spans}
+        for short in doc._.abbreviations:
+            long_form = short._.long_form
+            if (long_form.end + 1 != short.start or short.end >= len(doc) or doc[short.end].text != ")"
+                    or (long_form.start, long_form.end) in named):
+                continue
+            words = [t.text for t in long_form]
+            for length in range(MAX_INTERRUPTED_HEAD, 0, -1):
+                head = doc[short.end + 1:short.end + 1 + length]
+                if len(head) != length or any(t.is_sent_start or t.is_punct for t in head):
+                    continue
+                concept_id = next(iter(self.concepts_named(tuple(words + [t.text for t in head]))), None)
+                if concept_id is None:
+                    continue
+                found.append(self._span(doc, long_form.start, long_form.end, concept_id))
+                found.append(self._span(doc, short.start, short.end, concept_id))
+                found[-1]._.long_form = long_form
+                defined.setdefault(short.text, (concept_id, long_form))
+                break
+        return found, defined
 
     def _defined_abbreviations(self, doc: Doc, spans: list[Span]) -> tuple[dict[str, tuple[str, Span]], set[str]]:
         """Short forms the document defines: {short: (concept id, long form)}, and those it
         defines as something outside the knowledge base."""
-        by_end = {span.end: span for span in spans}
+        by_end = {span.end: span for span in spans if span.label_ != BLOCKED}
         defined: dict[str, tuple[str, Span]] = {}
         undefined: set[str] = set()
         for short in doc._.abbreviations:
             long_form = short._.long_form
             concept = by_end.get(long_form.end)
-            if concept is not None and concept.start >= long_form.start:
+            # the concept must name the whole long form, but for positional words before it:
+            # "chronic variable stress (CVS)" does not make CVS the concept stress
+            if concept is not None and concept.start >= long_form.start and all(
+                    t.lower_ in REGION_MODIFIERS for t in doc[long_form.start:concept.start]):
                 defined.setdefault(short.text, (concept.kb_id_, long_form))
             elif short.text not in defined:
                 undefined.add(short.text)
@@ -159,14 +264,17 @@ class ConceptMatcher:
                     undefined.discard(short)
         return defined, undefined - set(defined)
 
-    def _abbreviation_spans(self, doc: Doc, defined: dict[str, tuple[str, Span]]) -> list[Span]:
-        """A span for every occurrence of each defined short form (found on the ORTH array)."""
+    def _abbreviation_spans(self, doc: Doc, defined: dict[str, tuple[str, Span]], fixed: set[tuple[int, int]]) -> list[Span]:
+        """A span for every occurrence of each defined short form (found on the ORTH array);
+        `fixed` spans (the short form inside an interrupted name) are kept as they are."""
         if not defined:
             return []
         by_orth = {self.vocab.strings.add(short): value for short, value in defined.items()}
         orths = doc.to_array(ORTH)
         spans = []
         for i in numpy.flatnonzero(numpy.isin(orths, list(by_orth))):
+            if (int(i), int(i) + 1) in fixed:
+                continue
             concept_id, long_form = by_orth[orths[i]]
             span = self._span(doc, int(i), int(i) + 1, concept_id)
             span._.long_form = long_form

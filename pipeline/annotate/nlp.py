@@ -15,7 +15,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
 from pipeline.annotate import abbreviations, concept_matcher  # noqa: F401  (register "array_abbreviation_detector", "concept_matcher")
-from pipeline.annotate import context, relations  # noqa: F401  (register "concept_context", "concept_relations")
+from pipeline.annotate import context, relations, resolution  # noqa: F401  (register "concept_context", "concept_relations", "concept_resolver")
 from pipeline.annotate import sentences  # noqa: F401  (registers "pysbd_rule_sentencizer")
 from pipeline.annotate.ner import DEFAULT_POLICY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
@@ -41,6 +41,12 @@ MODIFIER_INFIX = r"(?<=[^\W_])-(?=(?:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[
 # WhiteText and in some PubMed records), splits as "nucleus ( STh )"; chemical names such
 # as "bis(2-chloroethyl)" or "(+)-MK-801" keep their parentheses.
 GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)"  # ")" is already split off as a suffix
+# A slash between two names splits ("dynorphin/kappa", "D1/D2", "5-HT1A/1B"), so that each
+# name can be matched; scispaCy's tokenizer keeps slashes inside tokens. A slash between two
+# numbers stays ("1/2", "mg/kg" keeps letters on both sides and splits harmlessly).
+SLASH_INFIX = r"(?<=[^\W\d_])/(?=[^\W_])|(?<=[^\W_])/(?=[^\W\d_])"
+# The hanging hyphen of a coordination ("mu- and kappa-opioid receptors") splits off the word.
+HANGING_HYPHEN_SUFFIX = r"(?<=[^\W\d_])-$"
 
 
 TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"
@@ -54,9 +60,10 @@ TOKENIZER_CACHE_SIZE = 100_000
 def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
     """The project's tokenizer, by name, so that a config (the trained NER's) reproduces it.
 
-    scispaCy's combined_rule_tokenizer with hyphenated modifiers (MODIFIER_INFIX) and
-    glued abbreviations (GLUED_ABBREVIATION_INFIX) split off; it also installs the
-    normalised NORMs on the vocabulary.
+    scispaCy's combined_rule_tokenizer with hyphenated modifiers (MODIFIER_INFIX), glued
+    abbreviations (GLUED_ABBREVIATION_INFIX), slashes between names (SLASH_INFIX) and
+    hanging hyphens (HANGING_HYPHEN_SUFFIX) split off; it also installs the normalised
+    NORMs on the vocabulary.
     """
     def make_tokenizer(nlp: Language) -> Tokenizer:
         # combined_rule_tokenizer copies token_match from nlp.tokenizer, which is not built yet
@@ -64,8 +71,10 @@ def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes
             tokenizer = combined_rule_tokenizer(nlp)
-        infixes = tokenizer.infix_finditer.__self__.pattern
-        tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{GLUED_ABBREVIATION_INFIX}|{infixes}").finditer
+            infixes = tokenizer.infix_finditer.__self__.pattern
+            tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{GLUED_ABBREVIATION_INFIX}|{SLASH_INFIX}|{infixes}").finditer
+            suffixes = tokenizer.suffix_search.__self__.pattern
+            tokenizer.suffix_search = re.compile(f"{HANGING_HYPHEN_SUFFIX}|{suffixes}").search
         tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
         install_norms(nlp.vocab)
         return tokenizer
@@ -102,9 +111,11 @@ def build_nlp(
     - with `ner` (default: when models/ner holds a trained model), lexicon_spans, the
       trained NER (spaCy's `ner`, from models/ner) and the entity_merger, which merges
       NER spans and concepts by `merge_policy` (pipeline/annotate/ner.py);
-    - last, on the final entities: concept_context (negated and hedged mentions,
-      pipeline/annotate/context.py) and concept_relations (directed relations stated
-      between two concepts, pipeline/annotate/relations.py).
+    - last, on the final entities: concept_resolver (a generic mention such as
+      "withdrawal" takes the concept its document means, pipeline/annotate/resolution.py),
+      concept_context (negated and hedged mentions, pipeline/annotate/context.py) and
+      concept_relations (directed relations stated between two concepts,
+      pipeline/annotate/relations.py).
     """
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     nlp.add_pipe("pysbd_rule_sentencizer")
@@ -114,6 +125,7 @@ def build_nlp(
         nlp.add_pipe("lexicon_spans")
         nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=NER_MODEL_EXCLUDE))
         nlp.add_pipe("entity_merger", config={"policy": merge_policy, "ner_labels": list(nlp.get_pipe("ner").labels)})
+    nlp.add_pipe("concept_resolver")
     nlp.add_pipe("concept_context")
     nlp.add_pipe("concept_relations")
     return nlp

@@ -4,8 +4,9 @@
 ``norm_`` is its normal form and the concept matcher compares norms: case, simple
 and Latin plurals, British/American spelling, Greek letters and dash characters then
 match alike (μ-opioid = mu-opioid, caeruleus = ceruleus, nuclei = nucleus,
-diarrhoea = diarrhea). Hyphen-versus-space variants span a different number of
-tokens, so they are generated on the alias side by `alias_variants`.
+diarrhoea = diarrhea). Hyphen-versus-space variants, dashes the tokenizer splits off
+and numbers in parentheses span a different number of tokens, so they are generated on
+the alias side by `alias_variants`.
 """
 
 from __future__ import annotations
@@ -61,12 +62,22 @@ def normalize_word(word: str) -> str:
     return text
 
 
-def alias_variants(alias: str) -> list[str]:
-    """The alias and its hyphen/space variants: wet-dog shakes, wet dog shakes, mu-opioid receptor...
+_LETTER_HYPHEN_LETTER = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+_NUMBERED_NAME = re.compile(r"^((?:\d+-)?[A-Z]+)(\d+[A-Za-z]?)$")  # CRF1, 5-HT1A, D2: written CRF(1), 5-HT(1A), D(2)
 
-    Words split at hyphens and spaces are joined again, one adjacent pair at a time,
-    with a hyphen (and, where the alias had a hyphen there, with nothing: anti-reward,
-    antireward); the alias itself always comes first.
+
+def alias_variants(alias: str) -> list[str]:
+    """The alias and its spelling variants: wet-dog shakes, wet dog shakes, mu-opioid receptor...
+
+    - Words split at hyphens and spaces are joined again, one adjacent pair at a time,
+      with a hyphen (and, where the alias had a hyphen there, with nothing: anti-reward,
+      antireward); the alias itself always comes first.
+    - A hyphen between letters is also written as a separate token
+      (hypothalamic - pituitary - adrenal): scispaCy's tokenizer splits en and em dashes
+      between letters off as tokens, and their NORM is "-", so "hypothalamic–pituitary–
+      adrenal" then matches.
+    - A numbered name is also written with its number in parentheses, as PubMed renders
+      subscripts: CRF(1), 5-HT(1A), D(2).
     """
     words = alias.replace("-", " ").split()
     variants = [alias, " ".join(words)]
@@ -75,4 +86,9 @@ def alias_variants(alias: str) -> list[str]:
             joiners = ("-", "") if f"{words[i]}-{words[i + 1]}" in alias else ("-",)
             for joiner in joiners:
                 variants.append(" ".join([*words[:i], words[i] + joiner + words[i + 1], *words[i + 2:]]))
+    if _LETTER_HYPHEN_LETTER.search(alias):
+        variants.append(_LETTER_HYPHEN_LETTER.sub(" - ", alias))
+    numbered = [_NUMBERED_NAME.sub(r"\1(\2)", word) for word in alias.split()]
+    if numbered != alias.split():
+        variants.append(" ".join(numbered))
     return list(dict.fromkeys(variants))

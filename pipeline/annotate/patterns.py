@@ -4,6 +4,11 @@ Synonyms and preferred names are keyed by the normal forms of their tokens (the 
 the matcher compares); abbreviations by their exact tokens (ORTH). `resolve_patterns`
 applies the knowledge base's alias rules and settles aliases that several concepts
 share, reporting those no rule settles: the first concept read keeps them.
+
+One rule of the annotation guidelines is applied here for every concept: a drug class
+named by a receptor or a neurochemical and its role ("KOR antagonist", "CRF1 receptor
+agonist", "FAAH inhibitor") is not matched as a DRUG, so that the receptor or the
+neurochemical is found alone (corpora/gold/GUIDELINES.md, RECEPTOR).
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from pipeline.annotate.normalize import alias_variants, normalize_word
-from pipeline.kb import KnowledgeBase
+from pipeline.kb import LABELS, KnowledgeBase
 
 SYNONYM = "synonym"
 ABBREVIATION = "abbreviation"
+BLOCK = "block"  # a phrase no mention may overlap (alias rule "block")
+# Words that make a drug class of a receptor or neurochemical name ("KOR antagonist").
+DRUG_ROLES = frozenset({"antagonist", "agonist", "blocker", "inhibitor", "modulator", "ligand", "activator"})
+NAMED_IN_DRUG_ROLES = ("RECEPTOR", "NEUROCHEMICAL")
 
 
 @dataclass(frozen=True)
@@ -60,12 +69,16 @@ class ResolvedPatterns:
     synonyms: list[Pattern] = field(default_factory=list)
     abbreviations: list[Pattern] = field(default_factory=list)
     context: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
+    not_after: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # by normal forms
+    noun_only: set[tuple[str, ...]] = field(default_factory=set)  # normal forms of aliases matched only as nouns
+    blocks: list[Pattern] = field(default_factory=list)
     collisions: list[Collision] = field(default_factory=list)
 
 
 def alias_texts(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
-    """(concept id, kind, alias, variant text) for every alias variant in the knowledge base."""
-    rows = []
+    """(concept id, kind, alias, variant text) for every alias variant in the knowledge base,
+    and for every variant of a blocked phrase (kind BLOCK, no concept)."""
+    rows = [("", BLOCK, rule.alias, variant) for rule in kb.alias_rules if rule.rule == BLOCK for variant in alias_variants(rule.alias)]
     for concept in kb:
         for alias in (concept.name, *concept.synonyms):
             rows.extend((concept.id, SYNONYM, alias, variant) for variant in alias_variants(alias))
@@ -98,14 +111,25 @@ def _alias_key(alias: str) -> tuple[str, ...]:
     return tuple(normalize_word(word) for word in alias.replace("-", " ").split())
 
 
+def _named_in_drug_role(pattern: Pattern, kb: KnowledgeBase, names: set[tuple[str, ...]]) -> bool:
+    """Whether a DRUG synonym is a receptor or neurochemical name followed by role words ("KOR antagonist")."""
+    key = pattern.norm_key
+    if kb[pattern.concept_id].type != "DRUG" or pattern.kind != SYNONYM or key[-1] not in DRUG_ROLES:
+        return False
+    return any(key[:cut] in names and all(word in DRUG_ROLES or word in ("inverse", "partial") for word in key[cut:])
+               for cut in range(1, len(key)))
+
+
 def resolve_patterns(kb: KnowledgeBase, patterns: list[Pattern]) -> ResolvedPatterns:
     """Apply the alias rules and settle shared aliases (see the module docstring)."""
     rules = {(rule.rule, _alias_key(rule.alias)): rule for rule in kb.alias_rules}
     never = {(key, rule.concept_id) for (kind, key), rule in rules.items() if kind == "never"}
+    role_names = {p.norm_key for p in patterns if p.kind != BLOCK and kb[p.concept_id].type in NAMED_IN_DRUG_ROLES}
+    role_names.update((normalize_word(short),) for c in kb if c.type in NAMED_IN_DRUG_ROLES for short in c.abbreviations_if_defined)
 
     def is_pruned(pattern: Pattern) -> bool:
         key = _alias_key(pattern.alias)
-        return (key, "") in never or (key, pattern.concept_id) in never
+        return (key, "") in never or (key, pattern.concept_id) in never or _named_in_drug_role(pattern, kb, role_names)
 
     def winner(alias: str, claims: list[str]) -> str:
         rule = rules.get(("prefer", _alias_key(alias)))
@@ -116,8 +140,8 @@ def resolve_patterns(kb: KnowledgeBase, patterns: list[Pattern]) -> ResolvedPatt
             resolved.collisions.append(collision)
         return claims[0]
 
-    resolved = ResolvedPatterns()
-    kept = [p for p in patterns if not is_pruned(p)]
+    resolved = ResolvedPatterns(blocks=[p for p in patterns if p.kind == BLOCK])
+    kept = [p for p in patterns if p.kind != BLOCK and not is_pruned(p)]
     owners: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     first: dict[tuple[str, tuple[str, ...]], Pattern] = {}
     for pattern in kept:
@@ -142,9 +166,14 @@ def resolve_patterns(kb: KnowledgeBase, patterns: list[Pattern]) -> ResolvedPatt
             seen.add(slot)
             (resolved.synonyms if pattern.kind == SYNONYM else resolved.abbreviations).append(pattern)
     for (kind, key), rule in rules.items():
-        if kind == "context":
-            context = frozenset(normalize_word(word.lower()) for word in rule.context)
+        if kind in ("context", "not_after"):
+            words = frozenset(word if word in LABELS else normalize_word(word.lower()) for word in rule.context)
             for pattern in kept:
                 if _alias_key(pattern.alias) == key and rule.concept_id in ("", pattern.concept_id):
-                    resolved.context[(pattern.kind, pattern.key)] = context
+                    if kind == "context":
+                        resolved.context[(pattern.kind, pattern.key)] = words
+                    else:
+                        resolved.not_after[pattern.norm_key] = words
+        elif kind == "noun_only":
+            resolved.noun_only.update(p.norm_key for p in kept if _alias_key(p.alias) == key and rule.concept_id in ("", p.concept_id))
     return resolved

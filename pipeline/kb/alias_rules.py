@@ -8,6 +8,15 @@ and a rule:
 - ``prefer``: where several concepts share the alias, it means `concept_id`.
 - ``context``: the alias is matched only in a sentence that also contains one of the
   `context` words (``|``-separated), e.g. "tolerance" only near opioid|morphine|drug.
+- ``not_after``: the alias is not matched right after one of the `context` words, or
+  right after a mention of one of the labels named there (``noradrenergic|neuronal|
+  BRAIN_REGION``: "LC hyperactivity" is neuronal firing, not the behavioural sign).
+- ``noun_only``: the alias is matched only as a noun, not as a modifier of the word after
+  it ("opioids", "an opioid", but not "opioid therapy": the guidelines annotate drug
+  classes only where they denote the substances);
+- ``block``: the alias is a phrase that no mention may overlap ("paw withdrawal
+  latency" is a reflex measure, "oxidative stress" not psychological stress);
+  `concept_id` stays empty.
 
 Short forms that are ambiguous are handled in the concept rows themselves
 (abbreviations_if_defined: matched only where the document defines them).
@@ -21,7 +30,7 @@ from pathlib import Path
 
 from pipeline.errors import KnowledgeBaseError
 
-RULES = ("never", "prefer", "context")
+RULES = ("never", "prefer", "context", "not_after", "noun_only", "block")
 COLUMNS = ("alias", "rule", "concept_id", "context", "note")
 
 
@@ -59,7 +68,9 @@ def read_alias_rules(path: str | Path) -> list[AliasRule]:
                 raise KnowledgeBaseError(f"{where}: need an alias and a rule, one of {', '.join(RULES)}")
             if rule.rule == "prefer" and not rule.concept_id:
                 raise KnowledgeBaseError(f"{where}: a 'prefer' rule names the concept_id the alias means")
-            if rule.rule == "context" and not rule.context:
-                raise KnowledgeBaseError(f"{where}: a 'context' rule lists its context words")
+            if rule.rule in ("context", "not_after") and not rule.context:
+                raise KnowledgeBaseError(f"{where}: a '{rule.rule}' rule lists its context words")
+            if rule.rule == "block" and rule.concept_id:
+                raise KnowledgeBaseError(f"{where}: a 'block' rule blocks a phrase for every concept: leave concept_id empty")
             rules.append(rule)
     return rules

@@ -19,6 +19,7 @@ from typing import Iterable
 from pipeline.atomic import atomic_open
 from pipeline.errors import KnowledgeBaseError
 from pipeline.kb.alias_rules import AliasRule, read_alias_rules
+from pipeline.kb.resolutions import Resolution, read_resolutions
 
 LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
 LIST_COLUMNS = ("synonyms", "abbreviations", "abbreviations_if_defined", "part_of", "member_of", "is_a", "xrefs")
@@ -29,6 +30,7 @@ MODELS_DIR = Path(os.environ.get("NEUROCONCEPTS_MODELS", Path(__file__).resolve(
 DEFAULT_KB_DIR = MODELS_DIR / "kb"
 ALIAS_RULES_FILE = "alias_rules.tsv"
 REGION_LEVEL_FILE = "region_level.tsv"
+RESOLUTIONS_FILE = "resolutions.tsv"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class KnowledgeBase:
     origins: dict[str, list[str]] = field(default_factory=dict)
     alias_rules: list[AliasRule] = field(default_factory=list)
     region_level: list[str] = field(default_factory=list)
+    resolutions: list[Resolution] = field(default_factory=list)
 
     def add(self, concept: Concept, origin: str = "") -> None:
         """Add a concept; a second row with the same id adds its aliases and relations."""
@@ -151,6 +154,7 @@ def read_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = (
     kb = KnowledgeBase(
         alias_rules=read_alias_rules(Path(kb_dir) / ALIAS_RULES_FILE),
         region_level=read_region_level(region_level_file) if region_level_file.exists() else [],
+        resolutions=read_resolutions(Path(kb_dir) / RESOLUTIONS_FILE),
     )
     for path in [*files, *map(Path, extra)]:
         for concept, origin in read_concepts(path):
@@ -168,12 +172,17 @@ def load_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = (
 
 
 def check_relations(kb: KnowledgeBase) -> list[str]:
-    """Relations that point at unknown concepts, one message each."""
+    """Relations and resolutions that point at unknown concepts, one message each."""
     return [
         f"{concept.id}: {relation} {target!r} is not in the knowledge base"
         for concept in kb
         for relation in RELATIONS
         for target in getattr(concept, relation)
         if target not in kb
+    ] + [
+        f"{row.origin}: {column} {getattr(row, column)!r} is not in the knowledge base"
+        for row in kb.resolutions
+        for column in ("generic", "substance", "resolved")
+        if getattr(row, column) not in kb
     ]
 
