@@ -32,9 +32,11 @@ def _is_word(text: str) -> bool:
 def _candidates(conjunct: list[str], name: list[str], left: bool) -> list[list[str]]:
     """Words of the names a conjunct may stand for: the name with its first (left) or last
     words replaced by the conjunct's, longest remainder first."""
-    if left and conjunct[-1] == HYPHEN:  # "mu- and kappa-opioid receptors": mu - opioid receptors
+    if left and conjunct[-1] == HYPHEN:  # "mu- and kappa-opioid receptors": mu-opioid receptors
         head, _, tail = name[0].partition(HYPHEN)
-        return [conjunct + [tail] + name[1:]] if tail else [conjunct[:-1] + name[1:]]
+        if not tail:
+            return [conjunct[:-1] + name[1:]]
+        return [conjunct[:-2] + [f"{conjunct[-2]}-{tail}"] + name[1:], conjunct + [tail] + name[1:]]
     if left:
         return [conjunct + name[cut:] for cut in range(1, len(name))]
     return [name[:cut] + conjunct for cut in range(len(name) - 1, 0, -1)]

@@ -47,6 +47,11 @@ GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)"  # ")" is al
 SLASH_INFIX = r"(?<=[^\W\d_])/(?=[^\W_])|(?<=[^\W_])/(?=[^\W\d_])"
 # The hanging hyphen of a coordination ("mu- and kappa-opioid receptors") splits off the word.
 HANGING_HYPHEN_SUFFIX = r"(?<=[^\W\d_])-$"
+# A hyphen before a capitalised name, or between a short form and a short form or a
+# preposition, joins two names or a prefix and a name ("Intra-CeA", "CeA-vlPAG",
+# "BLA-to-NAc", "N-methyl-D-aspartate"), and arrows join regions ("LH→VTA"):
+# both split, so that each name can be matched (aliases are split the same way).
+CAPITAL_HYPHEN_INFIX = r"(?<=[^\W\d_])-(?=[A-Z])|(?<=[A-Z])-(?=[a-z]+[A-Z])|(?<=[A-Z])-(?=[a-z]{2,}-)|[→←↔]"
 
 
 TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"
@@ -61,9 +66,10 @@ def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
     """The project's tokenizer, by name, so that a config (the trained NER's) reproduces it.
 
     scispaCy's combined_rule_tokenizer with hyphenated modifiers (MODIFIER_INFIX), glued
-    abbreviations (GLUED_ABBREVIATION_INFIX), slashes between names (SLASH_INFIX) and
-    hanging hyphens (HANGING_HYPHEN_SUFFIX) split off; it also installs the normalised
-    NORMs on the vocabulary.
+    abbreviations (GLUED_ABBREVIATION_INFIX), slashes between names (SLASH_INFIX),
+    hyphens before capitalised names and arrows (CAPITAL_HYPHEN_INFIX) and hanging hyphens
+    (HANGING_HYPHEN_SUFFIX) split off; it also installs the normalised NORMs on the
+    vocabulary.
     """
     def make_tokenizer(nlp: Language) -> Tokenizer:
         # combined_rule_tokenizer copies token_match from nlp.tokenizer, which is not built yet
@@ -72,7 +78,7 @@ def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
             warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes
             tokenizer = combined_rule_tokenizer(nlp)
             infixes = tokenizer.infix_finditer.__self__.pattern
-            tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{GLUED_ABBREVIATION_INFIX}|{SLASH_INFIX}|{infixes}").finditer
+            tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{GLUED_ABBREVIATION_INFIX}|{SLASH_INFIX}|{CAPITAL_HYPHEN_INFIX}|{infixes}").finditer
             suffixes = tokenizer.suffix_search.__self__.pattern
             tokenizer.suffix_search = re.compile(f"{HANGING_HYPHEN_SUFFIX}|{suffixes}").search
         tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE

@@ -112,12 +112,13 @@ def _alias_key(alias: str) -> tuple[str, ...]:
 
 
 def _named_in_drug_role(pattern: Pattern, kb: KnowledgeBase, names: set[tuple[str, ...]]) -> bool:
-    """Whether a DRUG synonym is a receptor or neurochemical name followed by role words ("KOR antagonist")."""
+    """Whether a DRUG synonym is a receptor or neurochemical name followed by role words ("KOR antagonist",
+    "dual orexin receptor antagonist")."""
     key = pattern.norm_key
     if kb[pattern.concept_id].type != "DRUG" or pattern.kind != SYNONYM or key[-1] not in DRUG_ROLES:
         return False
-    return any(key[:cut] in names and all(word in DRUG_ROLES or word in ("inverse", "partial") for word in key[cut:])
-               for cut in range(1, len(key)))
+    return any(key[start:cut] in names and all(word in DRUG_ROLES or word in ("inverse", "partial") for word in key[cut:])
+               for cut in range(1, len(key)) for start in range(cut))
 
 
 def resolve_patterns(kb: KnowledgeBase, patterns: list[Pattern]) -> ResolvedPatterns:

@@ -7,12 +7,14 @@ which substances (models/kb/resolutions.tsv, pipeline/kb/resolutions.py). For ea
 of a generic concept the resolver takes, in this order (corpora/gold/GUIDELINES.md,
 DISORDER):
 
-1. the nearest DRUG mention before it in its sentence that reaches one of the generic
-   concept's substances along is_a ("morphine withdrawal": morphine is_a opioid analgesic
-   is_a opioid);
-2. else the substance the document's DRUG mentions reach most often (ties: the one
+1. a DRUG mention right before it ("morphine withdrawal": morphine is_a opioid analgesic
+   is_a opioid), which decides alone: "ketamine withdrawal", for which the table has no
+   row, stays generic;
+2. else the nearest DRUG mention before it in its sentence that reaches one of the
+   generic concept's substances along is_a;
+3. else the substance the document's DRUG mentions reach most often (ties: the one
    mentioned first);
-3. else the mention keeps its generic concept.
+4. else the mention keeps its generic concept.
 
 The mention's label becomes the resolved concept's type. Where the table says the generic
 concept `joins`, a DRUG mention right before the mention that resolves it becomes part of
@@ -77,9 +79,12 @@ class ConceptResolver:
                 resolved.append(ent)
                 continue
             before = resolved[-1] if resolved and resolved[-1].end == ent.start and resolved[-1].label_ == "DRUG" else None
-            joined = self._resolved(choices, before.kb_id_) if before is not None and ent.kb_id_ in self.joining else None
-            if joined is not None:
-                resolved[-1] = self._with_concept(ent, joined, start=before.start)
+            if before is not None:  # "heroin dependence", "ketamine withdrawal": that drug decides
+                concept_id = self._resolved(choices, before.kb_id_) or ent.kb_id_
+                if ent.kb_id_ in self.joining:
+                    resolved[-1] = self._with_concept(ent, concept_id, start=before.start)
+                else:
+                    resolved.append(self._with_concept(ent, concept_id))
                 continue
             concept_id = self._in_sentence(ent, drugs, choices) or self._in_document(drugs, choices)
             resolved.append(ent if concept_id is None else self._with_concept(ent, concept_id))

@@ -1,0 +1,181 @@
+"""The failure classes of the field's literature (issue 12), each on sentences of its own,
+found with the project's knowledge base in lexicon mode (the concept matcher and its rules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.annotate.nlp import build_nlp
+
+
+@pytest.fixture(scope="module")
+def lexicon_nlp():
+    return build_nlp(ner=False)
+
+
+def found(nlp, text):
+    """(text, label, concept id) of every mention."""
+    return [(e.text, e.label_, e.kb_id_) for e in nlp(text).ents]
+
+
+def concept_of(nlp, text, surface):
+    """The concept ids of the mentions written `surface`."""
+    return [c for t, _, c in found(nlp, text) if t == surface]
+
+
+# 1. Punctuation inside names
+
+@pytest.mark.parametrize("dash", ["-", "–", "—", "−"])
+def test_every_dash_joins_the_parts_of_a_name(lexicon_nlp, dash):
+    text = f"Repeated restraint engaged the hypothalamic{dash}pituitary{dash}adrenal axis in adolescent rats."
+    assert ("hypothalamic{0}pituitary{0}adrenal axis".format(dash), "NEURAL_SYSTEM", "NC:hpa_axis") in found(lexicon_nlp, text)
+
+
+def test_a_short_form_inside_a_name_takes_the_whole_name_and_keeps_it(lexicon_nlp):
+    text = ("Early-life adversity programs the hypothalamo–pituitary–adrenal (HPA) axis. "
+            "Basal HPA tone was higher in adulthood.")
+    mentions = found(lexicon_nlp, text)
+    assert ("hypothalamo–pituitary–adrenal", "NEURAL_SYSTEM", "NC:hpa_axis") in mentions
+    assert [c for t, _, c in mentions if t == "HPA"] == ["NC:hpa_axis", "NC:hpa_axis"]
+
+
+def test_a_short_form_inside_a_name_means_the_first_part_elsewhere(lexicon_nlp):
+    text = "We recorded from the nucleus accumbens (NAc) shell; NAc neurons fired in bursts."
+    mentions = found(lexicon_nlp, text)
+    assert ("nucleus accumbens", "BRAIN_REGION", "UBERON:0012171") in mentions  # the whole name: the shell
+    assert [c for t, _, c in mentions if t == "NAc"] == ["UBERON:0012171", "UBERON:0001882"]
+
+
+def test_slash_joined_names_are_each_found_and_an_interrupted_system_name_is_the_system(lexicon_nlp):
+    text = ("Stress recruits the prodynorphin/κ-opioid receptor (KOR) system of the claustrum; "
+            "KOR blockade with JDTic prevented the effect.")
+    mentions = found(lexicon_nlp, text)
+    assert ("prodynorphin", "NEUROCHEMICAL", "NC:prodynorphin") in mentions
+    assert [(t, label) for t, label, _ in mentions if t in ("κ-opioid receptor", "KOR")] == [
+        ("κ-opioid receptor", "NEURAL_SYSTEM"), ("KOR", "NEURAL_SYSTEM"), ("KOR", "RECEPTOR")]
+
+
+@pytest.mark.parametrize("written", ["CRF1", "CRF(1)", "CRF-R1", "CRHR1", "CRF1R"])
+def test_numbered_receptor_names_in_every_spelling(lexicon_nlp, written):
+    text = f"Systemic blockade of {written} receptors reduced escalated drinking."
+    assert ("NC:crf1_receptor" in [c for _, _, c in found(lexicon_nlp, text)])
+
+
+# 2. Coordinated heads
+
+@pytest.mark.parametrize("text, expected", [
+    ("Both D3 and D2 receptors were occupied by the ligand.",
+     [("D3", "HGNC:3024"), ("D2 receptors", "HGNC:3023")]),
+    ("Binding to delta- and mu-opioid receptors was displaced by naltrexone.",
+     [("delta", "HGNC:8153"), ("mu-opioid receptors", "HGNC:8156")]),
+    ("Cannulae were aimed at the lateral or medial septum.",
+     [("lateral", "UBERON:0002667"), ("medial septum", "UBERON:0001877")]),
+    ("Fos rose in the core and shell of the nucleus accumbens.",
+     [("core", "UBERON:0012170"), ("shell of the nucleus accumbens", "UBERON:0012171")]),
+    ("Spines were counted in the nucleus accumbens core and shell.",
+     [("nucleus accumbens core", "UBERON:0012170"), ("shell", "UBERON:0012171")]),
+    ("Volumes of the dorsal and ventral hippocampus were measured.",
+     [("dorsal", "NC:dorsal_hippocampus"), ("ventral hippocampus", "NC:ventral_hippocampus")]),
+])
+def test_coordinated_modifiers_name_one_concept_each(lexicon_nlp, text, expected):
+    mentions = [(t, c) for t, _, c in found(lexicon_nlp, text)]
+    for pair in expected:
+        assert pair in mentions
+
+
+def test_a_conjunct_that_names_nothing_of_the_head_is_left_alone(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Male and female rats had access to the ventral striatum cannula.")
+    assert [t for t, _, _ in mentions] == ["ventral striatum"]
+
+
+def test_brain_and_hormonal_stress_systems_are_two_systems(lexicon_nlp):
+    text = "Dependence engages brain and hormonal stress systems that drive negative affect."
+    mentions = found(lexicon_nlp, text)
+    assert ("brain", "NEURAL_SYSTEM", "NC:brain_stress_systems") in mentions
+    assert ("hormonal stress systems", "NEURAL_SYSTEM", "NC:hormonal_stress_systems") in mentions
+
+
+# 3. Receptor subtypes and short forms
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Varenicline is a partial agonist at α4β2* nAChRs.", "α4β2* nAChRs", "NC:alpha4beta2_nachr"),
+    ("Mice lacking α3β4 nAChRs were tested.", "α3β4 nAChRs", "NC:alpha3beta4_nachr"),
+    ("The CHRNA5 risk allele alters smoking.", "CHRNA5", "NC:chrna5"),
+    ("Habenular β4 nAChR subunits were overexpressed.", "β4 nAChR subunits", "NC:chrnb4"),
+    ("mGlu5 receptors in the accumbens were blocked.", "mGlu5 receptors", "NC:mglur5"),
+    ("GluN2B-containing receptors were potentiated, GluN2D less so.", "GluN2D", "NC:grin2d"),
+    ("Tonic inhibition through α5-GABAA receptors was increased.", "α5-GABAA receptors", "NC:gabra5"),
+    ("Clonidine acts on α2-adrenoceptors of the locus coeruleus.", "α2-adrenoceptors", "NC:alpha2_adrenergic_receptor"),
+])
+def test_receptor_subtypes_and_subunits(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_a_receptor_named_in_a_drug_class_is_the_receptor_alone(lexicon_nlp):
+    text = "The KOR antagonist norBNI and a CRF1 receptor antagonist were compared with a GR antagonist."
+    mentions = found(lexicon_nlp, text)
+    assert ("KOR", "RECEPTOR", "HGNC:8154") in mentions
+    assert ("CRF1 receptor", "RECEPTOR", "NC:crf1_receptor") in mentions
+    assert not any(label == "DRUG" and "antagonist" in t for t, label, _ in mentions)
+
+
+def test_bare_dopamine_receptor_short_forms_need_a_dopamine_context(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "The D1 antagonist SCH23390 blocked the response.", "D1") == ["HGNC:3020"]
+    assert concept_of(lexicon_nlp, "Blood was drawn on D1 and D7 after surgery.", "D1") == []
+
+
+# 4. Bare head nouns the document resolves
+
+def test_withdrawal_resolves_to_the_substance_of_the_document(lexicon_nlp):
+    text = ("Rats received escalating oxycodone. Withdrawal was precipitated 12 h later, and "
+            "abstinence lasted two weeks.")
+    assert concept_of(lexicon_nlp, text, "Withdrawal") == ["NC:opioid_withdrawal_syndrome"]
+    assert concept_of(lexicon_nlp, text, "abstinence") == ["NC:opioid_withdrawal_syndrome"]
+
+
+def test_the_substance_named_before_withdrawal_in_its_sentence_wins(lexicon_nlp):
+    text = "Morphine was given to all groups. Nicotine withdrawal, unlike the other, raised anxiety."
+    mentions = found(lexicon_nlp, text)
+    assert ("Nicotine", "DRUG", "MESH:D009538") in mentions
+    assert ("withdrawal", "DISORDER", "NC:nicotine_withdrawal_syndrome") in mentions
+
+
+def test_withdrawal_with_no_substance_stays_generic(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Withdrawal is a negative reinforcer.", "Withdrawal") == ["MESH:D013375"]
+
+
+def test_a_substance_before_dependence_is_one_mention_of_its_dependence(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Ketamine infusions were given. Diazepam dependence and dependence on oxycodone were both common.")
+    assert ("Diazepam dependence", "DISORDER", "MESH:D019966") in mentions  # no benzodiazepine dependence concept: generic
+    assert ("dependence", "DISORDER", "MESH:D009293") in mentions  # the document's drug that resolves it: oxycodone
+
+
+def test_stress_is_the_state_but_not_cellular_stress(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Social defeat stress and footshock stress, but not oxidative stress, raised corticosterone.")
+    assert [t for t, label, _ in mentions if label == "SYMPTOM"] == ["stress", "stress"]
+
+
+def test_a_reflex_withdrawal_is_not_drug_withdrawal(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Hind paw withdrawal thresholds fell after nerve injury.")
+    assert not any(label == "DISORDER" for _, label, _ in mentions)
+
+
+# 7. Wrong senses
+
+def test_neuronal_hyperactivity_is_not_the_behavioural_sign(lexicon_nlp):
+    text = "Dopaminergic hyperactivity and locomotor hyperactivity both followed the lesion in juvenile mice."
+    assert [t for t, label, _ in found(lexicon_nlp, text) if label == "SYMPTOM"] == ["locomotor hyperactivity"]
+
+
+def test_a_group_label_is_not_a_brain_region(lexicon_nlp):
+    text = "Patients on maintenance treatment (MT, n = 41) and controls (HC; n=40) were scanned."
+    assert found(lexicon_nlp, text) == []
+
+
+def test_a_drug_class_as_a_modifier_is_not_a_drug(lexicon_nlp):
+    assert [t for t, _, _ in found(lexicon_nlp, "Opioid therapy and antidepressant effects were compared with opioids.")] == ["opioids"]
+
+
+def test_the_short_form_of_a_stress_paradigm_is_a_mention_of_stress(lexicon_nlp):
+    text = "Rats underwent chronic unpredictable stress (CUS). CUS rats gained less weight."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text) if t == "CUS"] == [("CUS", "MESH:D013315")] * 2
