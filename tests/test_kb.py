@@ -40,7 +40,8 @@ def add_rows(kb_dir: Path, *concepts: Concept, name: str = "more.tsv") -> None:
 
 def test_project_kb_meets_the_coverage_table():
     stats = kb_stats(read_kb())
-    wanted = {"BRAIN_REGION": 600, "NEURAL_SYSTEM": 50, "NEUROCHEMICAL": 150, "RECEPTOR": 80, "SYMPTOM": 200, "DRUG": 100, "DISORDER": 40}
+    # SYMPTOM lost 30 paradigms and drug-taking behaviours the guidelines do not annotate (issue 12)
+    wanted = {"BRAIN_REGION": 600, "NEURAL_SYSTEM": 50, "NEUROCHEMICAL": 150, "RECEPTOR": 80, "SYMPTOM": 180, "DRUG": 100, "DISORDER": 40}
     assert all(stats["concepts_by_type"][label] >= n for label, n in wanted.items()), stats["concepts_by_type"]
 
 

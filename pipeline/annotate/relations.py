@@ -20,6 +20,9 @@ whole, allowing a few fillers (adverbs such as "significantly", determiners, "wh
   receptors act, and X only names where;
 - when the subject or the object modifies the word after it through a hyphen
   ("X reduced naloxone-induced firing": the firing is reduced, not naloxone);
+- when the subject or the object names a drug class with the word after it
+  ("attenuated by CRF1 receptor antagonists": the antagonists act, and the receptor
+  does the opposite; patterns.DRUG_ROLES);
 - when X or Y is negated (pipeline.annotate.context, which must run first; "X did not
   increase Y" matches no pattern anyway).
 
@@ -35,6 +38,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from pipeline.annotate.patterns import DRUG_ROLES
 from pipeline.annotate.sentences import sentence_of, sentence_starts
 
 RELATIONS = ("projects_to", "increases", "decreases", "mediates", "modulates")
@@ -121,6 +125,11 @@ def _modifies_next(ent: Span) -> bool:
     return ent.end < len(ent.doc) and ent.doc[ent.end].text == "-" and ent.doc[ent.end - 1].whitespace_ == ""
 
 
+def _names_drug_class(ent: Span) -> bool:
+    """Whether the word after the entity makes a drug class of it ("CRF1 receptor antagonists")."""
+    return ent.end < len(ent.doc) and ent.doc[ent.end].norm_ in DRUG_ROLES
+
+
 if not Doc.has_extension("relations"):
     Doc.set_extension("relations", default=None)
 
@@ -142,7 +151,7 @@ class ConceptRelations:
         gap = second.start - first.end
         if gap == 0 or gap > self.max_gap or first._.negated or second._.negated:
             return None
-        if _after_preposition(first, sentence_start) or any(_modifies_next(ent) for ent in (first, second)):
+        if _after_preposition(first, sentence_start) or any(_modifies_next(ent) or _names_drug_class(ent) for ent in (first, second)):
             return None
         between = doc[first.end:second.start]
         matches = [doc.vocab.strings[m] for m, start, end in self.matcher(between) if (start, end) == (0, len(between))]
