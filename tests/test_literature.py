@@ -179,3 +179,24 @@ def test_a_drug_class_as_a_modifier_is_not_a_drug(lexicon_nlp):
 def test_the_short_form_of_a_stress_paradigm_is_a_mention_of_stress(lexicon_nlp):
     text = "Rats underwent chronic unpredictable stress (CUS). CUS rats gained less weight."
     assert [(t, c) for t, _, c in found(lexicon_nlp, text) if t == "CUS"] == [("CUS", "MESH:D013315")] * 2
+
+
+def test_a_symptom_takes_in_like_behaviour_after_it(lexicon_nlp):
+    text = "Withdrawal increased irritability-like behaviour in dependent rats."
+    assert ("irritability-like behaviour", "SYMPTOM", "HP:0000737") in found(lexicon_nlp, text)
+
+
+def test_words_of_an_instrument_name_are_no_mentions(lexicon_nlp):
+    text = "Symptoms were rated with the Clinical Opiate Withdrawal Scale and the Beck Depression Inventory; depression improved."
+    assert [t for t, _, _ in found(lexicon_nlp, text)] == ["depression"]
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Intra-VTA infusions of the antagonist reduced seeking.", "VTA", "UBERON:0002691"),
+    ("The BLA-to-NAc pathway carried the signal.", "NAc", "UBERON:0001882"),
+    ("An LH→VTA projection was silenced.", "VTA", "UBERON:0002691"),
+    ("Neurons in the left putamen were imaged.", "putamen", "UBERON:0001874"),
+    ("Fos was counted in the lateral CeA after CeA lesions.", "lateral CeA", "UBERON:0002883"),
+])
+def test_region_names_joined_to_other_words(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface)[:1] == [concept_id]

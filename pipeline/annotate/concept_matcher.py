@@ -23,7 +23,8 @@ Beyond single names, following the project's annotation guidelines
   drug class to its uses as a noun ("opioids", not "opioid therapy"), or block a phrase
   from every mention ("paw withdrawal latency");
 - a brain region takes in the positional words before it ("dorsal hypothalamus"), but
-  not laterality ("contralateral", "left"), which the guidelines leave out.
+  not laterality ("contralateral", "left"), which the guidelines leave out; a symptom
+  takes in "-like behavior" after it ("irritability-like behavior").
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ anteromedial anterolateral posteromedial posterolateral anterodorsal anteroventr
 posteroventral mediodorsal laterodorsal mediolateral rostrocaudal dorsoventral deep superficial inner
 outer upper lower middle
 """.split())
+# "X-like behavior": a symptom's mention takes in these words after it (guidelines, rule 1).
+LIKE_HEADS = frozenset("behavior behaviors behaviour behaviours state states response responses phenotype".split())
 # Laterality stays out of a brain-region mention (the annotation guidelines, rule 10).
 LATERALITY = frozenset("left right bilateral unilateral ipsilateral contralateral".split())
 # A capitalised word in the name of a rating scale or inventory is no mention ("Clinical Opiate
@@ -160,6 +163,7 @@ class ConceptMatcher:
         spans = [span for span in filter_spans(spans) if span.label_ != BLOCKED and not _is_group_label(doc, span)]
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
+        spans = [self._with_like_head(doc, span) for span in spans]
         doc.ents = [
             span for span in spans
             if not self._follows_excluded(doc, span, spans) and not self._is_modifier(doc, span) and not _in_instrument_name(doc, span)
@@ -205,6 +209,15 @@ class ConceptMatcher:
                 span = self._span(doc, start, end, concept_id)
                 span._.long_form = long_form
             widened.append(span)
+        return widened
+
+    def _with_like_head(self, doc: Doc, span: Span) -> Span:
+        """A symptom mention widened over "-like behavior" after it ("irritability-like behavior")."""
+        after = doc[span.end:span.end + 3]
+        if span.label_ != "SYMPTOM" or len(after) < 3 or after[0].text != "-" or after[1].lower_ != "like" or after[2].lower_ not in LIKE_HEADS:
+            return span
+        widened = self._span(doc, span.start, span.end + 3, span.kb_id_)
+        widened._.long_form = span._.long_form
         return widened
 
     def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:
