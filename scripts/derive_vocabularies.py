@@ -14,10 +14,11 @@ Writes models/kb/concepts/{drugs,neurochemicals,disorders,symptoms}_vocabulary.t
 What this literature needs, and only that:
 * DISORDER: MeSH Nervous System Diseases (C10) and Mental Disorders (F03);
 * SYMPTOM: MeSH Neurologic Manifestations (C10.597) and the Signs and Symptoms (C23.888)
-  of SYMPTOM_TREES, which take precedence over C10; HPO behavioural abnormalities, abnormal nervous
+  of SYMPTOM_TREES, unless also filed as a disease of DISEASE_TREES; HPO behavioural abnormalities, abnormal nervous
   system physiology and constitutional symptoms;
 * NEUROCHEMICAL: MeSH biogenic monoamines, neuropeptides, nerve growth factors,
-  endocannabinoids and hormones (endogenous substances);
+  endocannabinoids and vertebrate hormones, when endogenous: no trade name or lab code
+  (the class headings themselves left out);
 * DRUG: other MeSH chemicals (descriptors and supplementary records) whose
   pharmacological action is a central nervous system agent, neurotransmitter agent,
   neurotoxin or hormone antagonist.
@@ -62,16 +63,23 @@ CHEMICAL, DISEASE = {"DRUG", "NEUROCHEMICAL", "RECEPTOR"}, {"DISORDER", "SYMPTOM
 SYMPTOM_TREES = ("C10.597", *(f"C23.888.{n}" for n in ("089", "119", "144", "208", "307", "369", "475", "571", "592",
                                                         "663", "821", "852", "885", "900", "942")))
 DISORDER_TREES = ("C10", "F03")
+# a sign that is also filed as one of these diseases is a DISORDER (cerebellar ataxia, Down syndrome)
+DISEASE_TREES = ("C10", "F03", "C16", "C18")
 NEUROCHEMICAL_TREES = ("D02.092.211.215", "D12.644.400", "D12.644.276.860", "D10.251.265", "D06.472")
+NOT_NEUROCHEMICAL_TREES = ("D06.472.445", "D06.472.910")   # invertebrate and thymus hormones
 DRUG_ACTION_TREES = ("D27.505.954.427", "D27.505.519.625", "D27.888.569.504", "D27.505.696.399.450")
 HPO_ROOTS = ("HP:0000708", "HP:0012638", "HP:0025142")
 # HPO terms that describe measurements, imaging or anatomy rather than a sign
 HPO_SKIP = re.compile(r"abnormal|abnormality|morpholog|\blevel|concentration|\bEEG\b|electro|imaging|"
                       r"\bonset\b|potential|conduction|reflex|\bratio\b|\bsignal|\bindex\b|\bcount\b", re.I)
 # descriptors left out: hypoxia names an experimental condition (cell culture, tumours) far
-# more often than a sign in these abstracts (36 of 82 SYMPTOM mentions of `make kb-fp`)
-EXCLUDED = {"D000860"}
-MAX_WORDS, MAX_CHARS, COMMON_ZIPF = 6, 60, 4.0
+# more often than a sign in these abstracts (36 of 82 SYMPTOM mentions of `make kb-fp`);
+# excitatory amino acids are endogenous transmitters filed under a drug action, and are
+# mostly read inside "excitatory amino acid antagonist/receptor"
+EXCLUDED = {"D000860", "D018846"}
+# a one-word name is a common word from Zipf 4 ("speed", "iron"); a one-word entry term, which
+# is often another sense or a looser word, already from 2.8 ("aura" of epilepsy, "dissociation")
+MAX_WORDS, MAX_CHARS, COMMON_ZIPF, COMMON_ZIPF_SYNONYM = 6, 60, 4.0, 2.8
 
 
 @dataclass
@@ -110,15 +118,17 @@ def uninvert(term: str) -> str | None:
     return f"{parts[1]} {parts[0]}" if len(parts) == 2 and all(parts) and not parts[1][:1].isdigit() else None
 
 
-def clean(alias: str, kind: str) -> str | None:
-    """A usable alias, or None (too short, too long, chemical nomenclature, common word)."""
+def clean(alias: str, kind: str, synonym: bool = False) -> str | None:
+    """A usable alias, or None (too short, too long, inverted, chemical nomenclature,
+    karyotypes, common word; `synonym`: an entry term, held to a lower word frequency)."""
     alias = re.sub(r"\s+", " ", alias).strip()
     if len(alias) < 3 or len(alias) > MAX_CHARS or len(alias.split()) > MAX_WORDS:
         return None
-    if ", " in alias or re.search(r"[\[\]{};:/\\|\"=]|\(|\)", alias) or not re.search(r"[A-Za-z]{3}|[A-Z]{2}", alias):
+    if ", " in alias or re.search(r"[\[\]{};:/\\|\"=+()]", alias) or not re.search(r"[A-Za-z]{3}|[A-Z]{2}", alias):
         return None
     words = alias.replace("-", " ").split()
-    if len(words) == 1 and not looks_short(alias) and zipf_frequency(alias.lower(), "en") >= COMMON_ZIPF:
+    limit = COMMON_ZIPF_SYNONYM if synonym else COMMON_ZIPF
+    if len(words) == 1 and not looks_short(alias) and zipf_frequency(alias.lower(), "en") >= limit:
         return None
     if kind == "DRUG" and len(words) > 1 and all(zipf_frequency(w.lower(), "en") >= 4.5 for w in words):
         return None   # street names ("angel dust")
@@ -140,21 +150,26 @@ def load_mesh(folder: Path) -> list[Entry]:
         actions[ui].add(action)
         action_names[ui] = name
     drug_actions = {ui for ui, ts in trees.items() if any(t.startswith(DRUG_ACTION_TREES) for t in ts)}
+    table = read_rds_table(folder / "data_mesh_thesaurus.rds")
+    tags: dict[str, set[str]] = defaultdict(set)
+    for ui, tag in zip(table["DescriptorUI"], table["LexicalTag"]):
+        tags[ui].add(tag)
 
     def mesh_type(ui: str) -> str | None:
         ts = [] if ui in EXCLUDED else trees.get(ui, [])
-        if any(t.startswith(SYMPTOM_TREES) for t in ts):
-            return "SYMPTOM"
-        if any(t.startswith(DISORDER_TREES) for t in ts):
+        diseases = [t for t in ts if t.startswith(DISEASE_TREES) and not t.startswith(SYMPTOM_TREES)]
+        if any(t.startswith(SYMPTOM_TREES) for t in ts) and not diseases:
+            return "SYMPTOM"   # a sign (seizures, status epilepticus, tinnitus), not also a disease (Down syndrome)
+        if any(t.startswith(DISORDER_TREES) for t in ts) or any(t.startswith(SYMPTOM_TREES) for t in ts):
             return "DISORDER"
-        if any(t.startswith(NEUROCHEMICAL_TREES) for t in ts):
-            return "NEUROCHEMICAL"
+        if (any(t.startswith(NEUROCHEMICAL_TREES) and not t.startswith(NOT_NEUROCHEMICAL_TREES) for t in ts)
+                and not set(ts) & set(NEUROCHEMICAL_TREES) and not tags[ui] & {"TRD", "LAB"}):
+            return "NEUROCHEMICAL"   # endogenous: no trade name or lab code (insulin glargine, leuprolide are drugs)
         if actions.get(ui, set()) & drug_actions and (ui.startswith("C") or any(t.startswith("D") for t in ts)):
             return "DRUG"
         return None
 
     entries: dict[str, Entry] = {}
-    table = read_rds_table(folder / "data_mesh_thesaurus.rds")
     columns = ("DescriptorUI", "DescriptorName", "TermName", "IsPermutedTermYN", "LexicalTag")
     for ui, name, term, permuted, tag in zip(*(table[c] for c in columns)):
         label = mesh_type(ui)
@@ -286,15 +301,17 @@ def derive(entries: list[Entry], kb: list[Concept]) -> list[Concept]:
         match = curated_match(entry)
         concept_id = match.id if match else entry.id
         row = rows.setdefault(concept_id, {"type": match.type if match else entry.type, "name": match.name if match else display(entry.name),
-                                           "aliases": [], "short": [], "xrefs": set(), "source": set(), "curated": match is not None})
+                                           "aliases": [], "names": [match.name] if match else [], "short": [], "xrefs": set(), "source": set(), "curated": match is not None})
         row["aliases"] += [entry.name, *entry.synonyms]
+        row["names"].append(entry.name)
         row["short"] += entry.short
         row["xrefs"] |= {x for x in {entry.id, *entry.xrefs} if x != concept_id and not (match and x in match.xrefs)}
         row["source"].add(entry.source)
     claims: dict[tuple[str, ...], set[str]] = defaultdict(set)       # any alias
     name_claims: dict[tuple[str, ...], set[str]] = defaultdict(set)  # preferred names: they win
     for concept_id, row in rows.items():
-        row["aliases"] = list(dict.fromkeys(a for a in (clean(display(x), row["type"]) for x in row["aliases"]) if a))
+        names = {key for x in row["names"] for key in keys(x)}
+        row["aliases"] = list(dict.fromkeys(a for a in (clean(display(x), row["type"], not keys(x) & names) for x in row["aliases"]) if a))
         for alias in row["aliases"]:
             for k in keys(alias):
                 claims[k].add(concept_id)
