@@ -26,9 +26,10 @@ What this literature needs, and only that:
 A vocabulary concept that is a curated one (same MeSH/HP/DOID id as its id or an xref,
 or the same name or synonym in a compatible type) becomes a row with the curated id and
 type, which the knowledge base merges into it. Aliases are filtered hard: no one- or
-two-letter names, no trade names, no one-word alias that is a common English word (Zipf frequency >= 4,
-wordfreq), no inverted or permuted MeSH forms, no alias that another concept already has;
-short forms (acronyms) go to abbreviations_if_defined. Same bytes on every run.
+two-letter names, no trade names, no entry term of more than 4 words, no one-word name that
+is a common English word (Zipf frequency >= 4, wordfreq; >= 2.8 for entry terms), no inverted
+or permuted MeSH forms, no alias that another concept already has; short forms (acronyms)
+go to abbreviations_if_defined. Same bytes on every run.
 
 Usage (the inputs are not in the repository; see models/kb/SOURCES.md for their commits):
   .venv/bin/pip install wordfreq==3.1.1        # derivation only
@@ -79,7 +80,7 @@ HPO_SKIP = re.compile(r"abnormal|abnormality|morpholog|\blevel|concentration|\bE
 EXCLUDED = {"D000860", "D018846"}
 # a one-word name is a common word from Zipf 4 ("speed", "iron"); a one-word entry term, which
 # is often another sense or a looser word, already from 2.8 ("aura" of epilepsy, "dissociation")
-MAX_WORDS, MAX_CHARS, COMMON_ZIPF, COMMON_ZIPF_SYNONYM = 6, 60, 4.0, 2.8
+MAX_WORDS, MAX_SYNONYM_WORDS, MAX_CHARS, COMMON_ZIPF, COMMON_ZIPF_SYNONYM = 6, 4, 60, 4.0, 2.8
 
 
 @dataclass
@@ -127,6 +128,8 @@ def clean(alias: str, kind: str, synonym: bool = False) -> str | None:
     if ", " in alias or re.search(r"[\[\]{};:/\\|\"=+()]", alias) or not re.search(r"[A-Za-z]{3}|[A-Z]{2}", alias):
         return None
     words = alias.replace("-", " ").split()
+    if synonym and len(words) > MAX_SYNONYM_WORDS:
+        return None   # long entry terms are rarely written, and cost start-up (alias variants)
     limit = COMMON_ZIPF_SYNONYM if synonym else COMMON_ZIPF
     if len(words) == 1 and not looks_short(alias) and zipf_frequency(alias.lower(), "en") >= limit:
         return None
