@@ -377,6 +377,7 @@ def build_index(concepts: dict[str, Concept]) -> dict[str, str]:
 
 
 ALLEN_SKIP_ROOTS = {73, 1024, 304325711}   # ventricular systems, grooves, retina
+ALLEN_PART_OF_STOP = {703}                  # cortical subplate
 # Allen grouping nodes whose names mean something else in abstracts (developmental terms)
 ALLEN_SKIP_NAMES = re.compile(r"\b(layer|related|other|unassigned|root|basic cell groups|"
                               r"cortical plate|cortical subplate)\b|/", re.I)
@@ -416,11 +417,14 @@ def load_allen(shared: Path, concepts: dict[str, Concept]) -> dict[int, str]:
         c.prov.add("Allen CCF name+acronym")
         c.add_syn(syn, P_ALLEN)
         c.add_abbr(clean_abbr(acro), P_ALLEN)
-    # part_of: nearest Allen ancestor that maps to another concept
+    # part_of: nearest Allen ancestor that maps to another concept, not across the cortical
+    # subplate (the basolateral and lateral amygdala, claustrum: not parts of the cerebral cortex)
     for aid, cid in sorted(allen2c.items()):
         p = parent.get(aid)
-        while p is not None and (p not in allen2c or allen2c[p] == cid):
+        while p is not None and p not in ALLEN_PART_OF_STOP and (p not in allen2c or allen2c[p] == cid):
             p = parent.get(p)
+        if p in ALLEN_PART_OF_STOP:
+            continue
         if p is not None:
             concepts[cid].part_of.add(allen2c[p])
     return allen2c
