@@ -16,8 +16,14 @@ knowledge-base concept with this alias as its label, exact synonym or atlas name
 `none` (no lexicon has it: curated or generated). `corpus_hits` counts the mentions
 whose normalised text is this alias.
 
+A second sheet lists the widening traps: atlas names made of positional words and another
+concept's alias ("central medial thalamic nucleus" = "central" + "medial thalamic nucleus",
+"rostromedial tegmental nucleus" = "rostromedial" + "tegmental nucleus") that no concept
+has, so that the matcher, which takes positional words into a region mention, would read
+them as that other concept; `corpus_hits` counts them in the corpora.
+
 Usage: .venv/bin/python scripts/audit_brain_regions.py [--shared ../shared/corpora] [--top 300]
-       [--out reports/kb_audit_regions.tsv]
+       [--out reports/kb_audit_regions.tsv] [--traps reports/kb_audit_traps.tsv]
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.annotate.concept_matcher import REGION_MODIFIERS
 from pipeline.annotate.nlp import build_nlp
+from pipeline.annotate.normalize import normalize_word
 from pipeline.atomic import atomic_open
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.whitetext import read_whitetext
@@ -43,9 +51,8 @@ COLUMNS = ("rank", "concept_id", "name", "mentions", "alias", "kind", "corpus_hi
 
 
 def key(text: str) -> str:
-    """Loose comparison key: lower case, hyphens as spaces, grey = gray, simple plurals."""
-    words = re.sub(r"[-\s]+", " ", text.lower().replace("grey", "gray")).split()
-    return " ".join(re.sub(r"(?<=[a-z]{3})(?:ae|s)$|(?<=[a-uw-z]{3})i$", "", w) for w in words)
+    """Comparison key: the matcher's normal form of each word (normalize.py), hyphens as spaces."""
+    return " ".join(normalize_word(w) for w in re.sub(r"[-\s]+", " ", text).split())
 
 
 def corpus_records(shared: Path) -> list[Record]:
@@ -81,17 +88,43 @@ def lexicon_evidence(lexicons: Path) -> dict[str, dict[str, set[str]]]:
     return found
 
 
+def widening_traps(kb, evidence: dict, texts: str) -> list[tuple]:
+    """(corpus hits, atlas name, the alias it would be read as, that alias' concepts) for every
+    atlas name of positional words + another concept's alias that no concept has."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for concept in kb:
+        if concept.type == "BRAIN_REGION":
+            for alias in (concept.name, *concept.synonyms):
+                owners[key(alias)].add(concept.id)
+    rows = []
+    for name in sorted(evidence):
+        words = name.split()
+        if len(words) < 2 or words[0] not in REGION_MODIFIERS or name in owners:
+            continue
+        for i in range(1, len(words)):
+            rest = " ".join(words[i:])
+            if rest in owners:
+                hits = len(re.findall(r"\b" + re.escape(name) + r"\b", texts))
+                rows.append((hits, name, rest, " ".join(sorted(owners[rest]))))
+                break
+            if words[i] not in REGION_MODIFIERS:
+                break
+    return sorted(rows, key=lambda r: (-r[0], r[1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "corpora")
     parser.add_argument("--top", type=int, default=300)
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "kb_audit_regions.tsv")
+    parser.add_argument("--traps", type=Path, default=REPO / "reports" / "kb_audit_traps.tsv")
     args = parser.parse_args()
     kb = load_kb()
     nlp = build_nlp(ner=False)
     mentions: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
-    for doc in nlp.pipe((r.text for r in corpus_records(args.shared)), batch_size=64):
+    records = corpus_records(args.shared)
+    for doc in nlp.pipe((r.text for r in records), batch_size=64):
         for ent in doc.ents:
             if ent.label_ == "BRAIN_REGION":
                 mentions[ent.kb_id_] += 1
@@ -132,8 +165,14 @@ def main() -> None:
         handle.write("\t".join(COLUMNS) + "\n")
         for row in rows:
             handle.write("\t".join(str(cell) for cell in row) + "\n")
+    traps = widening_traps(kb, evidence, "\n".join(key(r.text) for r in records))
+    with atomic_open(args.traps) as handle:
+        handle.write("corpus_hits\tatlas_name\tread_as\tconcepts\n")
+        for row in traps:
+            handle.write("\t".join(str(cell) for cell in row) + "\n")
     flags = Counter(row[-1] for row in rows)
-    print(f"{len(ranked)} concepts, {len(rows)} aliases -> {args.out}; flags: {dict(flags)}")
+    print(f"{len(ranked)} concepts, {len(rows)} aliases -> {args.out}; flags: {dict(flags)}; "
+          f"{len(traps)} widening traps ({sum(1 for t in traps if t[0])} in the corpora) -> {args.traps}")
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ DROP_ALIASES = {
     "hemispheric regions", "hemisphere", "uncus", "lingula", "pyramis", "pyramus",
     "alveus", "flocculus", "central lobe", "insula lobule", "gustatory area",
     "dorsal striatum", "corpus striatum", "caudate putamen", "nucleus of the solitary tract",
-    "ventral tegmental nucleus", "lateral septum", "cerebrum", "hippocampus", "lemniscus",
+    "lateral septum", "cerebrum", "hippocampus", "lemniscus",
     "fibrae nervi vagi", "prefrontal gyrus", "cervico-thoracic", "parieto-occipital", "fasciculus",
     "funiculus", "gyrus", "isthmus", "rostrum", "simplex", "tonsilla", "profundus", "phrenic",
     "trochlear", "tympanic", "nasociliary", "nasopalatine", "zygomaticotemporal", "trigeminus",
