@@ -26,10 +26,11 @@ What this literature needs, and only that:
 A vocabulary concept that is a curated one (same MeSH/HP/DOID id as its id or an xref,
 or the same name or synonym in a compatible type) becomes a row with the curated id and
 type, which the knowledge base merges into it. Aliases are filtered hard: no one- or
-two-letter names, no trade names, no entry term of more than 4 words, no one-word name that
-is a common English word (Zipf frequency >= 4, wordfreq; >= 2.8 for entry terms), no inverted
-or permuted MeSH forms, no alias that another concept already has; short forms (acronyms)
-go to abbreviations_if_defined. Same bytes on every run.
+two-letter names, no trade names, no entry term of more than 4 words (and at most the 8
+shortest per concept), no one-word name that is a common English word (Zipf frequency >= 4,
+wordfreq; >= 2.8 for entry terms), no inverted or permuted MeSH forms, no alias that another
+concept already has; short forms (acronyms) go to abbreviations_if_defined. Same bytes on
+every run.
 
 Usage (the inputs are not in the repository; see models/kb/SOURCES.md for their commits):
   .venv/bin/pip install wordfreq==3.1.1        # derivation only
@@ -80,7 +81,7 @@ HPO_SKIP = re.compile(r"abnormal|abnormality|morpholog|\blevel|concentration|\bE
 EXCLUDED = {"D000860", "D018846"}
 # a one-word name is a common word from Zipf 4 ("speed", "iron"); a one-word entry term, which
 # is often another sense or a looser word, already from 2.8 ("aura" of epilepsy, "dissociation")
-MAX_WORDS, MAX_SYNONYM_WORDS, MAX_CHARS, COMMON_ZIPF, COMMON_ZIPF_SYNONYM = 6, 4, 60, 4.0, 2.8
+MAX_WORDS, MAX_SYNONYM_WORDS, MAX_SYNONYMS, MAX_CHARS, COMMON_ZIPF, COMMON_ZIPF_SYNONYM = 6, 4, 8, 60, 4.0, 2.8
 
 
 @dataclass
@@ -328,8 +329,11 @@ def derive(entries: list[Entry], kb: list[Concept]) -> list[Concept]:
         name_keys = keys(row["name"])
         if not row["curated"] and (owners(row["name"]) or len(name_claimants(row["name"])) > 1 or clean(row["name"], row["type"]) is None):
             continue   # its name is another concept's, or a common word: left to the curated files / NER
-        synonyms = sorted({a for a in row["aliases"] if not keys(a) & name_keys and not owners(a) and not looks_short(a)
-                           and (name_claimants(a) or claimants(a)) == {concept_id}}, key=lambda a: (a.lower(), a))
+        synonyms = {a for a in row["aliases"] if not keys(a) & name_keys and not owners(a) and not looks_short(a)
+                    and (name_claimants(a) or claimants(a)) == {concept_id}}
+        # the shortest MAX_SYNONYMS entry terms: the rest are rarely written, and cost start-up
+        synonyms = sorted(sorted(synonyms, key=lambda a: (len(a.split()), len(a), a.lower(), a))[:MAX_SYNONYMS],
+                          key=lambda a: (a.lower(), a))
         short = sorted({s for s in row["short"] + [a for a in row["aliases"] if looks_short(a)]
                         if not shorts.get(s) and not owners(s) and len(s) >= 3})
         xrefs = tuple(sorted(row["xrefs"]))
