@@ -49,10 +49,13 @@ TYPE = "BRAIN_REGION"
 MAX_WORDS = 6
 
 # alias priorities (lower wins when two concepts claim the same alias)
-P_CURATED, P_LABEL, P_EXACT, P_ALLEN, P_PAXINOS, P_RELATED, P_NEURONAMES = range(7)
+P_CURATED, P_LABEL, P_EXACT, P_ALLEN, P_PAXINOS, P_RELATED, P_NEURONAMES, P_ADJECTIVE = range(8)
 
-# UBERON terms too general to be a region mention (brain, nervous system, CNS, PNS)
-DROP_IDS = {"UBERON:0000955", "UBERON:0001016", "UBERON:0001017", "UBERON:0000010"}
+# UBERON terms too general to be a region mention (brain, nervous system, CNS, PNS, grey and
+# white matter), peripheral nerve parts, and teleost-only terms
+DROP_IDS = {"UBERON:0000955", "UBERON:0001016", "UBERON:0001017", "UBERON:0000010",
+            "UBERON:0002020", "UBERON:0002316", "UBERON:0001021", "UBERON:0002464", "UBERON:0002211",
+            "UBERON:0014615", "UBERON:2000165", "UBERON:2000485"}
 
 # words that make up "generic" names which are never listed on their own
 GENERIC = set("""
@@ -107,7 +110,7 @@ DROP_ALIASES = {
     "hemispheric regions", "hemisphere", "uncus", "lingula", "pyramis", "pyramus",
     "alveus", "flocculus", "central lobe", "insula lobule", "gustatory area",
     "dorsal striatum", "corpus striatum", "caudate putamen", "nucleus of the solitary tract",
-    "ventral tegmental nucleus", "lateral septum", "cerebrum", "hippocampus", "lemniscus",
+    "lateral septum", "cerebrum", "hippocampus", "lemniscus",
     "fibrae nervi vagi", "prefrontal gyrus", "cervico-thoracic", "parieto-occipital", "fasciculus",
     "funiculus", "gyrus", "isthmus", "rostrum", "simplex", "tonsilla", "profundus", "phrenic",
     "trochlear", "tympanic", "nasociliary", "nasopalatine", "zygomaticotemporal", "trigeminus",
@@ -140,6 +143,33 @@ TOKEN = re.compile(r"[^\W_]+", re.U)
 ADJ_FIX = {"amygdalar": "amygdaloid", "caeruleus": "ceruleus", "coeruleus": "ceruleus",
            "grey": "gray", "nuclei": "nucleus", "areas": "area", "centre": "center",
            "parvicellular": "parvocellular"}
+
+
+# Adjectives that stand for a region ("medullary neurons", "septal lesions"), formed from a
+# one-word name by its ending (first match wins), or irregularly.
+ADJECTIVE_ENDINGS = [("ulla", "ullary"), ("ellum", "ellar"), ("ulum", "ular"), ("um", "al"),
+                     ("ampus", "ampal"), ("amus", "amic"), ("ex", "ical"), ("ula", "ular"),
+                     ("ala", "alar"), ("alon", "alic"), ("on", "ic")]
+IRREGULAR_ADJECTIVES = {"pons": "pontine", "accumbens": "accumbal"}
+# generated forms that mostly mean something else (heart valves, the spleen, the subthalamic
+# nucleus, any tegmental structure), or are no English word
+NOT_ADJECTIVES = {"valvular", "splenial", "infundibular", "subthalamic", "tegmental", "subcortical",
+                  "cingular", "caudatal", "pallidial", "conarial", "psalterial", "parencephalic",
+                  "metepencephalic", "thalamencephalic", "praegeniculatal", "paleostriatal",
+                  "archistriatal", "eupalaeocortical"}
+
+
+def region_adjective(word: str) -> str | None:
+    """The adjective of a one-word region name: medulla -> medullary, septum -> septal,
+    pons -> pontine, mesencephalon -> mesencephalic; None when no rule applies."""
+    word = word.lower()
+    if word in IRREGULAR_ADJECTIVES:
+        return IRREGULAR_ADJECTIVES[word]
+    for ending, adjective_ending in ADJECTIVE_ENDINGS:
+        if word.endswith(ending) and len(word) >= len(ending) + 3:
+            adjective = word[: -len(ending)] + adjective_ending
+            return None if adjective in NOT_ADJECTIVES else adjective
+    return None
 
 
 def die(msg: str) -> None:
@@ -299,9 +329,11 @@ def load_uberon(path: Path, concepts: dict[str, Concept]) -> None:
             name = f"Brodmann area {n}"
             syns = syns + [(name, "E")] + ([(f"area {n}", "E")] if n >= 4 else [])
         if clean_name(label) is None:
-            # e.g. "Brodmann (1909) area 17": use the first clean exact synonym as name
+            # "Brodmann (1909) area 17", or a label of generic words only ("central medial
+            # nucleus"): named by its first clean exact synonym ("central medial nucleus of
+            # thalamus"); without one the term is left out
             alts = [s for s, sc in syns if sc == "E" and clean_name(s) and not DROP_NAME.search(s)]
-            if not alts or is_generic(label):
+            if not alts:
                 continue
             name = alts[0]
         stems = set()
@@ -345,6 +377,7 @@ def build_index(concepts: dict[str, Concept]) -> dict[str, str]:
 
 
 ALLEN_SKIP_ROOTS = {73, 1024, 304325711}   # ventricular systems, grooves, retina
+ALLEN_PART_OF_STOP = {703}                  # cortical subplate
 # Allen grouping nodes whose names mean something else in abstracts (developmental terms)
 ALLEN_SKIP_NAMES = re.compile(r"\b(layer|related|other|unassigned|root|basic cell groups|"
                               r"cortical plate|cortical subplate)\b|/", re.I)
@@ -384,11 +417,14 @@ def load_allen(shared: Path, concepts: dict[str, Concept]) -> dict[int, str]:
         c.prov.add("Allen CCF name+acronym")
         c.add_syn(syn, P_ALLEN)
         c.add_abbr(clean_abbr(acro), P_ALLEN)
-    # part_of: nearest Allen ancestor that maps to another concept
+    # part_of: nearest Allen ancestor that maps to another concept, not across the cortical
+    # subplate (the basolateral and lateral amygdala, claustrum: not parts of the cerebral cortex)
     for aid, cid in sorted(allen2c.items()):
         p = parent.get(aid)
-        while p is not None and (p not in allen2c or allen2c[p] == cid):
+        while p is not None and p not in ALLEN_PART_OF_STOP and (p not in allen2c or allen2c[p] == cid):
             p = parent.get(p)
+        if p in ALLEN_PART_OF_STOP:
+            continue
         if p is not None:
             concepts[cid].part_of.add(allen2c[p])
     return allen2c
@@ -445,6 +481,19 @@ def load_neuronames(shared: Path, concepts: dict[str, Concept]) -> None:
                 added = True
         if added:
             c.prov.add("NeuroNames variants")
+
+
+def add_adjectives(concepts: dict[str, Concept], region_level: set[str]) -> None:
+    """Adjectival synonyms (lowest priority) from one-word preferred names, and from one-word
+    synonyms of the regions of region_level.tsv ("medulla" of the medulla oblongata)."""
+    for cid in sorted(concepts):
+        c = concepts[cid]
+        words = [c.name] + (sorted(c.syn) if cid in region_level else [])
+        for word in words:
+            adjective = region_adjective(word) if re.fullmatch(r"[A-Za-z]+", word) else None
+            if adjective and adjective not in c.syn:
+                c.add_syn(adjective, P_ADJECTIVE)
+                c.prov.add("adjective rule")
 
 
 def load_overlay(path: Path, concepts: dict[str, Concept]) -> None:
@@ -606,7 +655,7 @@ def resolve_relations(concepts: dict[str, Concept]) -> None:
 def provenance(c: Concept) -> str:
     order = ["UBERON label", "UBERON exact synonyms", "UBERON related synonyms",
              "Allen CCF name+acronym", "Franklin-Paxinos name+abbreviation",
-             "NeuroNames variants", "curated overlay"]
+             "NeuroNames variants", "adjective rule", "curated overlay"]
     parts = [p for p in order if p in c.prov]
     out = []
     if "UBERON label" in parts:
@@ -676,6 +725,8 @@ def main(argv=None) -> int:
                     help="folder holding brain_lexicons/ (default: ../shared/corpora next to the repo)")
     ap.add_argument("--overlay", type=Path, default=REPO / "models/kb/curation/brain_regions_curated.tsv")
     ap.add_argument("--out", type=Path, default=REPO / "models/kb/concepts/brain_regions.tsv")
+    ap.add_argument("--region-level", type=Path, default=REPO / "models/kb/region_level.tsv",
+                    help="regions whose one-word synonyms also give adjectives (medulla -> medullary)")
     ap.add_argument("--kb-dir", type=Path, default=REPO / "models/kb/concepts",
                     help="the other concept files here keep their aliases (no alias on two concepts)")
     a = ap.parse_args(argv)
@@ -692,6 +743,8 @@ def main(argv=None) -> int:
     allen2c = load_allen(lex, concepts)
     load_paxinos(lex, concepts, allen2c)
     load_neuronames(lex, concepts)
+    with a.region_level.open(encoding="utf-8") as f:
+        add_adjectives(concepts, {r["concept_id"] for r in csv.DictReader(f, delimiter="\t")})
     resolve_aliases(concepts, load_other_aliases(a.kb_dir, a.out) if a.kb_dir.is_dir() else {})
     resolve_relations(concepts)
     rows = rows_of(concepts)

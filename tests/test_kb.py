@@ -160,3 +160,14 @@ def test_rolled_up_counts_count_a_region_once_per_sentence(kb_dir):
     assert (pair.sentences, pair.documents) == (1, 1)
     assert pair.evidence == "Morphine silenced the basolateral amygdala and the central amygdala."
     assert (region.documents, region.sentences) == (1, 2)
+
+
+def test_generated_vocabulary_files_may_extend_a_concept_but_not_define_it_twice(kb_dir):
+    add_rows(kb_dir, Concept("UBERON:0002052", "BRAIN_REGION", "ventral tegmental area", ("ventral tegmentum",)),
+             name="regions_vocabulary.tsv")
+    assert check_knowledge_base(kb_dir) == []
+    nlp = build_nlp(kb_dir)
+    assert [e[2] for e in entities(nlp, "Neurons of the ventral tegmentum fired.")] == ["UBERON:0002052"]
+    add_rows(kb_dir, Concept("UBERON:0002052", "BRAIN_REGION", "ventral tegmental area", ("tegmentum ventrale",)),
+             name="more_vocabulary.tsv")
+    assert any("UBERON:0002052: defined more than once" in p and "vocabulary.tsv" in p for p in check_knowledge_base(kb_dir))

@@ -10,13 +10,19 @@ import networkx as nx
 from pipeline.kb.concepts import RELATIONS, KnowledgeBase, check_relations
 
 
+GENERATED_SUFFIX = "_vocabulary.tsv"
+
+
 def duplicate_ids(kb: KnowledgeBase, own_files: Iterable[Path]) -> list[str]:
-    """Ids defined more than once in the knowledge base's own files (extra files may extend)."""
+    """Ids defined more than once in the knowledge base's own files. Extra files, and the
+    generated vocabulary files (*_vocabulary.tsv, scripts/derive_vocabularies.py), may extend
+    a concept of the other files; each id is defined once among the others and once among them."""
     own = tuple(str(path) for path in own_files)
     problems = []
     for concept_id, origins in kb.origins.items():
         mine = [origin for origin in origins if origin.startswith(own)]
-        if len(mine) > 1:
+        generated = [origin for origin in mine if origin.rsplit(":", 1)[0].endswith(GENERATED_SUFFIX)]
+        if len(generated) > 1 or len(mine) - len(generated) > 1:
             problems.append(f"{concept_id}: defined more than once ({', '.join(mine)})")
     return problems
 
