@@ -14,7 +14,7 @@ neurochemical is found alone (corpora/gold/GUIDELINES.md, RECEPTOR).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
@@ -107,6 +107,7 @@ def tokenize_patterns(kb: KnowledgeBase, tokenizer: Tokenizer) -> list[Pattern]:
     return [Pattern(concept_id, kind, alias, doc) for (concept_id, kind, alias, _), doc in zip(rows, docs)]
 
 
+@lru_cache(maxsize=None)
 def _alias_key(alias: str) -> tuple[str, ...]:
     return tuple(normalize_word(word) for word in alias.replace("-", " ").split())
 
@@ -166,15 +167,18 @@ def resolve_patterns(kb: KnowledgeBase, patterns: list[Pattern]) -> ResolvedPatt
         if owner.get(slot) == pattern.concept_id and slot not in seen:
             seen.add(slot)
             (resolved.synonyms if pattern.kind == SYNONYM else resolved.abbreviations).append(pattern)
+    by_alias_key: dict[tuple[str, ...], list[Pattern]] = {}
+    for pattern in kept:
+        by_alias_key.setdefault(_alias_key(pattern.alias), []).append(pattern)
     for (kind, key), rule in rules.items():
+        ruled = [p for p in by_alias_key.get(key, ()) if rule.concept_id in ("", p.concept_id)]
         if kind in ("context", "not_after"):
             words = frozenset(word if word in LABELS else normalize_word(word.lower()) for word in rule.context)
-            for pattern in kept:
-                if _alias_key(pattern.alias) == key and rule.concept_id in ("", pattern.concept_id):
-                    if kind == "context":
-                        resolved.context[(pattern.kind, pattern.key)] = words
-                    else:
-                        resolved.not_after[pattern.norm_key] = words
+            for pattern in ruled:
+                if kind == "context":
+                    resolved.context[(pattern.kind, pattern.key)] = words
+                else:
+                    resolved.not_after[pattern.norm_key] = words
         elif kind == "noun_only":
-            resolved.noun_only.update(p.norm_key for p in kept if _alias_key(p.alias) == key and rule.concept_id in ("", p.concept_id))
+            resolved.noun_only.update(p.norm_key for p in ruled)
     return resolved
