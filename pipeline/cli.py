@@ -10,6 +10,7 @@ from functools import partial, wraps
 from pathlib import Path
 
 import click
+from pyarrow import ArrowException
 
 from pipeline import __version__
 from pipeline.annotate.ner import DEFAULT_POLICY, MERGE_POLICIES
@@ -25,8 +26,8 @@ from pipeline.kb.hierarchy import LEVELS
 from pipeline.read import FORMATS, FieldMap
 from pipeline.workflow import GRAPH_FILE, check_graph_output, check_knowledge_base, diff, extract, graph, graph_summary, run
 
-# `annotate`'s columns: every column of mentions.parquet, the first seven first (the order of earlier versions).
 STDIN_FIELDS = FieldMap(abstract="text")  # `annotate -` reads lines {"id": ..., "text": ...}
+# `annotate`'s columns: every column of mentions.parquet, the first seven first (the order of earlier versions).
 MENTION_FIELDS = (
     "doc_id", "start", "end", "text", "label", "concept_id", "concept_name",
     "sent_id", "source", "abbreviation", "linked", "negated", "hedged",
@@ -53,8 +54,9 @@ def _fail_cleanly(command):
         except (InputError, KnowledgeBaseError, RunError) as err:
             message = f"error: {err}"
         except OSError as err:
-            where = err.filename if err.filename is not None else "write"
-            message = f"error: {where}: {err.strerror or err}"
+            message = f"error: {err.filename}: {err.strerror or err}" if err.filename is not None else f"error: {err}"
+        except ArrowException as err:  # a table that is not what it should be (corrupt in place)
+            message = f"error: unreadable table data ({err})"
         except KeyboardInterrupt:
             click.echo("neuroconcepts: interrupted", err=True)
             sys.exit(INTERRUPTED)

@@ -116,12 +116,16 @@ def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
     if exc_type is None:
         pool.shutdown(wait=True)
         return False
-    processes = list((pool._processes or {}).values())  # no public way to stop running workers before Python 3.14
+    # No public way to stop running workers before Python 3.14: the pool's processes and its
+    # manager thread, joined here so that it is done before the interpreter's exit wakes it.
+    processes, manager = list((pool._processes or {}).values()), pool._executor_manager_thread
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:
         process.join()
+    if manager is not None:
+        manager.join()
     return False
 
 

@@ -209,8 +209,9 @@ def run_partition(task: PartitionTask, nlp: Language, progress: bool = False) ->
     by_type: Counter = Counter()
     with TableWriter(part_dir) as writer:
         records = _records(task.partition.items(task.fields), task.duplicates, nlp.max_length, writer, tally)
-        bar = tqdm(records, desc="documents", unit=" docs", disable=not progress, leave=False)
-        for document in annotate(bar, nlp):
+        if progress:  # only then: a tqdm bar makes a multiprocessing lock, which a worker stopped at once leaves behind
+            records = tqdm(records, desc="documents", unit=" docs", leave=False)
+        for document in annotate(records, nlp):
             writer.add(document)
             counts.add(document)
             by_type.update(m.label for m in document.mentions)

@@ -18,7 +18,7 @@ from spacy.language import Language
 
 from pipeline import outdir
 from pipeline.annotate import AnnotatedDocument, annotate
-from pipeline.atomic import atomic_open
+from pipeline.atomic import atomic_open, naming
 from pipeline.cooccurrence import (
     AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, CooccurrenceCounts, merge_counts,
     read_counts, rollup_counts,
@@ -72,7 +72,7 @@ def extract(
     """
     out_dir = Path(out_dir)
     files = list_inputs(inputs, fmt)  # a missing or unknown input fails before any work
-    with outdir.exclusive(out_dir):
+    with naming(out_dir), outdir.exclusive(out_dir):
         outdir.start(out_dir)
         (out_dir / GRAPH_FILE).unlink(missing_ok=True)  # an earlier run's graph would not match the new tables
         parts_dir = out_dir / PARTS_DIR
@@ -196,13 +196,14 @@ def graph(
     check_graph_output(out_file, directories, exports)
     xrefs = {concept.id: concept.xrefs for concept in kb} if kb else {}
     out_file = Path(out_file)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
     with outdir.shared(directories):
+        out_file.parent.mkdir(parents=True, exist_ok=True)
         counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
         concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
         concept_graph.graph["level"] = level
-        write_graphml(concept_graph, out_file)
-        export_graph(concept_graph, out_file, exports, directories)
+        with naming(out_file):
+            write_graphml(concept_graph, out_file)
+            export_graph(concept_graph, out_file, exports, directories)
     return concept_graph
 
 

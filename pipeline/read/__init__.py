@@ -77,7 +77,7 @@ def read_file(path: str | Path, fmt: str, fields: FieldMap = FieldMap()) -> Iter
     """Read one file in the given format. A file that breaks off (a truncated or corrupt
     .gz, a failing disk) is an InputError naming the file and the last record read."""
     path = Path(path)
-    position = "start"
+    position = "before the first record"
     try:
         for item in _reader(fmt, fields)(path):
             position = f"after {item.position}"

@@ -77,10 +77,10 @@ def parse_year(value) -> int | None:
 
 
 def _lone_surrogate(fields: dict) -> str | None:
-    """The first field holding a lone surrogate, as "U+D800 in abstract", or None."""
+    """The first field holding a lone surrogate, as "U+D800 in abstract", or None (values that are not text are passed over)."""
     for name, value in fields.items():
-        for text in (value,) if isinstance(value, str) else value:
-            found = _SURROGATE.search(text)
+        for text in value if isinstance(value, tuple) else (value,):
+            found = _SURROGATE.search(text) if isinstance(text, str) else None
             if found:
                 return f"U+{ord(found.group()):04X} in {name}"
     return None
@@ -91,13 +91,13 @@ def make_record(source: str, position: str, doc_id, title, abstract, year=None, 
     if doc_id is None or str(doc_id).strip() == "":
         return Rejection(source, position, f"{MALFORMED}: no id")
     doc_id = str(doc_id).strip()
-    for name, value in (("title", title), ("abstract", abstract), ("journal", journal)):
-        if value is not None and not isinstance(value, str):
-            return Rejection(source, position, f"{MALFORMED}: {name} is not a string", doc_id)
-    surrogate = _lone_surrogate({"id": doc_id, "title": title or "", "abstract": abstract or "", "journal": journal or "", "mesh": mesh})
+    surrogate = _lone_surrogate({"id": doc_id, "title": title, "abstract": abstract, "journal": journal, "mesh": tuple(mesh)})
     if surrogate:
         printable_id = doc_id.encode("utf-8", "backslashreplace").decode("utf-8")
         return Rejection(source, position, f"{BAD_ENCODING}: lone surrogate {surrogate}", printable_id)
+    for name, value in (("title", title), ("abstract", abstract), ("journal", journal)):
+        if value is not None and not isinstance(value, str):
+            return Rejection(source, position, f"{MALFORMED}: {name} is not a string", doc_id)
     title = " ".join((title or "").split())
     abstract = (abstract or "").strip()
     if not title and not abstract:
