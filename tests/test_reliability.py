@@ -106,6 +106,14 @@ def alive(pid: int) -> bool:
         return False
 
 
+def gone_within(pids: set[int], seconds: float) -> bool:
+    """Whether every one of the processes has ended within `seconds` from now."""
+    deadline = time.monotonic() + seconds
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(alive(pid) for pid in pids)
+
+
 def wait_for_marker(out: Path, process: subprocess.Popen) -> None:
     """Until a partition of the run is done (its workers are busy with the next ones)."""
     deadline = time.monotonic() + 120
@@ -329,9 +337,7 @@ def test_case_09_workers_die_with_their_parent(tmp_path, engine, observed):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     killed = time.monotonic()
-    while any(alive(pid) for pid in workers) and time.monotonic() - killed < 5:
-        time.sleep(0.05)
-    assert not any(alive(pid) for pid in workers)
+    assert gone_within(workers, 5)
     observed(f"{engine}: {len(workers)} child processes, none alive {time.monotonic() - killed:.1f} s after kill -9 of the parent")
 
 
@@ -495,7 +501,7 @@ def test_case_16_sigint_stops_within_seconds(tmp_path, observed):
     assert process.wait(timeout=15) == 130
     seconds = time.monotonic() - interrupted
     assert process.stderr.read() == "neuroconcepts: interrupted\n"
-    assert not any(alive(pid) for pid in workers)
+    assert gone_within(workers, 5)  # the pool's workers are joined before the exit; multiprocessing's resource tracker follows
     assert not (out / COMPLETE_FILE).exists() and len(list((out / PARTS_DIR).glob(f"*/{MARKER_FILE}"))) < 34
     observed(f"exit 130 after {seconds:.1f} s: neuroconcepts: interrupted")
 
