@@ -26,7 +26,6 @@ from pipeline.kb.hierarchy import LEVELS
 from pipeline.read import FORMATS, FieldMap
 from pipeline.workflow import GRAPH_FILE, check_graph_output, check_knowledge_base, diff, extract, graph, graph_summary, run
 
-STDIN_FIELDS = FieldMap(abstract="text")  # `annotate -` reads lines {"id": ..., "text": ...}
 # `annotate`'s columns: every column of mentions.parquet, the first seven first (the order of earlier versions).
 MENTION_FIELDS = (
     "doc_id", "start", "end", "text", "label", "concept_id", "concept_name",
@@ -44,7 +43,8 @@ def _one_line(text) -> str:
 def _fail_cleanly(command):
     """Every error ends the command with one line on stderr, never a traceback: exit 1 for
     input, knowledge-base and run errors, failed reads and writes (a read-only or full
-    disk) and unexpected errors; 130 for SIGINT. Usage errors stay click's (exit 2)."""
+    disk) and unexpected errors; 130 for SIGINT; 1 and nothing said when stdout's reader
+    went away (Python's advice for SIGPIPE). Usage errors stay click's (exit 2)."""
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
@@ -53,6 +53,9 @@ def _fail_cleanly(command):
             raise
         except (InputError, KnowledgeBaseError, RunError) as err:
             message = f"error: {err}"
+        except BrokenPipeError:  # the reader of stdout stopped (`annotate - | head`): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as err:
             message = f"error: {err.filename}: {err.strerror or err}" if err.filename is not None else f"error: {err}"
         except ArrowException as err:  # a table that is not what it should be (corrupt in place)
@@ -345,13 +348,13 @@ def annotate_command(text, out_format, kb_dir, kb_extra, ner, merge_policy):
       neuroconcepts annotate "Morphine withdrawal activates the locus coeruleus (LC)."
       cat docs.jsonl | neuroconcepts annotate - --format table
     """
-    from pipeline.read.jsonl import read_jsonl_lines
+    from pipeline.read.jsonl import read_id_text_lines
     from pipeline.read.records import make_record
     from pipeline.workflow import annotate_records
 
     nlp = build_nlp(kb_dir, kb_extra, ner, merge_policy)
     if text == "-":
-        items = read_jsonl_lines(sys.stdin.buffer, "<stdin>", STDIN_FIELDS, number_ids=True)
+        items = read_id_text_lines(sys.stdin.buffer)
     else:
         items = [make_record("<argument>", "", "text", "", text)]
     rejected = []

@@ -111,7 +111,10 @@ def start(out_dir: str | Path) -> None:
     for folder in (out_dir, *sorted(out_dir.glob("parts/*/"))):
         for pattern in STALE_PATTERNS:
             for path in folder.glob(pattern):
-                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
 
 
 def finish(out_dir: str | Path, command: str, tables: Sequence[str]) -> None:

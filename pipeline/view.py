@@ -155,11 +155,11 @@ def write_png(graph: nx.Graph, path: str | Path, title: str | None = None, dpi: 
     for node in nodes:
         if node["labelled"]:
             axes.annotate(node["name"], (node["x"], node["y"]), xytext=(0, node["r"] * 1.6 + 2), textcoords="offset points",
-                          ha="center", fontsize=7, zorder=3)
+                          ha="center", fontsize=7, zorder=3, parse_math=False)  # a name is text, never $math$
     present = sorted({n["type"] for n in nodes})
-    handles = [Line2D([], [], marker="o", linestyle="", color=type_colour(t), label=t) for t in present]
+    handles = [Line2D([], [], marker="o", linestyle="", color=type_colour(t), label=t.replace("$", r"\$")) for t in present]
     axes.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
-    axes.set_title(title or Path(path).stem, fontsize=10)
+    axes.set_title(title or Path(path).stem, fontsize=10, parse_math=False)
     axes.invert_yaxis()
     axes.set_axis_off()
     figure.tight_layout()

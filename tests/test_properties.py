@@ -20,7 +20,7 @@ from lxml import etree
 
 from pipeline.errors import InputError
 from pipeline.read import FieldMap, Record, Rejection, read_file
-from pipeline.read.jsonl import read_jsonl_lines
+from pipeline.read.jsonl import read_id_text_lines
 from pipeline.read.records import YEARS
 from pipeline.workflow import annotate_records, extract, graph
 
@@ -43,6 +43,8 @@ records = st.fixed_dictionaries({"id": st.one_of(hostile, any_text, st.integers(
     "journal": st.one_of(hostile, any_text, json_values),
 })
 lines = st.one_of(records.map(json.dumps), json_values.map(json.dumps)).map(str.encode) | st.binary(max_size=60)
+stdin_lines = st.fixed_dictionaries({"text": texts}, optional={"id": st.one_of(hostile, any_text, st.integers())}).map(
+    json.dumps).map(str.encode) | lines
 formats = {"jsonl": ".jsonl", "csv": ".csv", "tsv": ".tsv", "text": ".txt", "pubmed": ".xml"}
 pubmed_skeletons = st.builds(
     lambda pmid, title, year: (
@@ -122,11 +124,11 @@ def test_extract_and_graph_take_any_jsonl(corpus, small_nlp):
 
 
 @settings(SETTINGS, max_examples=40)
-@given(stdin=st.lists(lines, max_size=8).map(b"\n".join))
+@given(stdin=st.lists(stdin_lines, max_size=8).map(b"\n".join))
 def test_annotate_stdin_reads_every_line(stdin, small_nlp):
     """Every line of `annotate -` that is not blank is annotated or rejected with its line number."""
     rejected = []
-    items = read_jsonl_lines(io.BytesIO(stdin), "<stdin>", FieldMap(abstract="text"), number_ids=True)
+    items = read_id_text_lines(io.BytesIO(stdin))
     documents = list(annotate_records(items, small_nlp, rejected.append))
 
     def blank(number: int, line: bytes) -> bool:

@@ -154,7 +154,7 @@ def test_png_for_papers_is_drawn_and_repeatable(viewer, tmp_path):
     assert (tmp_path / "graph.html").read_bytes() == page.read_bytes()
 
 
-HOSTILE = '<img src=x onerror="parent.pwned=(parent.pwned||0)+1"><svg onload="parent.pwned=(parent.pwned||0)+1"></svg>'
+HOSTILE = '<img src=x onerror="parent.pwned=(parent.pwned||0)+1"><svg onload="parent.pwned=(parent.pwned||0)+1"></svg> $x^$'
 # A page that opens a concept and an edge of the viewer by their links and writes what it showed.
 HOSTILE_DRIVER = """<!DOCTYPE html><html><body><iframe id="v" src="%s" width="1280" height="800"></iframe>
 <pre id="result"></pre><script>
@@ -180,7 +180,7 @@ document.getElementById("v").addEventListener("load", () => {
 def test_case_14_viewer_shows_hostile_attributes_as_text(chromium, tmp_path, record_property):
     """Case 14. `view` of a GraphML whose attributes hold markup.
     Before: `community` and the edge `sentences` went into innerHTML unescaped: an `<img onerror>` ran on click.
-    Now: the side panel is built from DOM text nodes only (no innerHTML), so every attribute shows as the text it is; tested in headless chromium with markup in every attribute, the ids, the type and the title."""
+    Now: the side panel is built from DOM text nodes only (no innerHTML), so every attribute shows as the text it is; tested in headless chromium with markup in every attribute, the ids, the type and the title (and `$math$`, which the PNG draws as text)."""
     hostile = nx.Graph(window="sentence")
     source, target = "A" + HOSTILE, "B" + HOSTILE
     for node in (source, target):
@@ -188,7 +188,7 @@ def test_case_14_viewer_shows_hostile_attributes_as_text(chromium, tmp_path, rec
     hostile.add_edge(source, target, **{f: HOSTILE for f in ("weight", "sentences", "documents", "npmi", "evidence", "pmids",
                                                             "relations", "relation_evidence")})
     write_graphml(hostile, tmp_path / "hostile.graphml")
-    result = CliRunner().invoke(cli, ["view", str(tmp_path / "hostile.graphml"), "--title", HOSTILE])
+    result = CliRunner().invoke(cli, ["view", str(tmp_path / "hostile.graphml"), "--title", HOSTILE, "--png", str(tmp_path / "h.png")])
     assert result.exit_code == 0, result.output
     driver = tmp_path / "driver.html"
     page = (tmp_path / "hostile.html").as_uri()
