@@ -43,7 +43,7 @@ def _holder(fd: int) -> str:
         info = json.loads(os.pread(fd, 65536, 0).decode("utf-8"))
         return f"pid {info['pid']} on {info['host']}, since {info['started']}: {info['command']}"
     except (OSError, ValueError, KeyError, TypeError):
-        return "a process reading it (graph or diff)"
+        return "a graph or diff reading it"
 
 
 @contextlib.contextmanager

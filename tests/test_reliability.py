@@ -14,6 +14,7 @@ import ctypes
 import gzip
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -31,6 +32,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from pipeline import distribute
+from pipeline.annotate.nlp import build_nlp
 from pipeline.cli import MENTION_FIELDS, cli
 from pipeline.errors import InputError
 from pipeline.export.common import csv_cell
@@ -120,6 +122,33 @@ def wait_for_marker(out: Path, process: subprocess.Popen) -> None:
     while not list((out / PARTS_DIR).glob(f"*/{MARKER_FILE}")) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert process.poll() is None, "the run ended before it could be stopped"
+
+
+@pytest.fixture(scope="module")
+def lexicon_nlp():
+    """The pipeline the subprocess tests run (LEXICON), built here: a run in this process can
+    prepare or resume what a subprocess run did, and the other way round."""
+    return build_nlp(str(SMALL_KB), ner=False)
+
+
+def held_in_its_join(command: list[str], parts_from: Path, out: Path) -> subprocess.Popen:
+    """Start `command`, a run resuming the finished partitions of parts_from into out, and
+    hold it in its join, deterministically: one part's rejects.jsonl is a named pipe, which
+    blocks the join until someone opens it to write (release_join)."""
+    shutil.copytree(parts_from / PARTS_DIR, out / PARTS_DIR)
+    (out / PARTS_DIR / "00001" / "rejects.jsonl").unlink()
+    os.mkfifo(out / PARTS_DIR / "00001" / "rejects.jsonl")
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".rejects.jsonl.*.tmp")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the run was not held in its join"
+    return process
+
+
+def release_join(out: Path) -> None:
+    """Let a run held by held_in_its_join go on: the named pipe, opened and closed, reads as an empty file."""
+    os.close(os.open(out / PARTS_DIR / "00001" / "rejects.jsonl", os.O_WRONLY))
 
 
 @pytest.fixture
@@ -291,12 +320,12 @@ def _file_size_limit() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 
 
-def test_case_08_read_only_folder_and_full_disk(tmp_path, observed):
+def test_case_08_read_only_folder_and_full_disk(tmp_path, lexicon_nlp, observed):
     """Case 8. A read-only `--out`; a full disk (a file-size limit, RLIMIT_FSIZE: the same failed write).
     Before: tracebacks (old outputs intact, `parts/` left).
     Now: one line naming the folder or file and the system's reason, exit 1; old outputs intact; a run stopped by the full disk leaves the folder unfinished, which `graph` refuses, and resumes when run again."""
     out = tmp_path / "out"
-    assert subprocess.run(neuroconcepts("run", DEMO, "--out", out, *LEXICON, "-q"), cwd=REPO).returncode == 0
+    extract([DEMO], out, lexicon_nlp)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     out.chmod(0o555)
     try:
@@ -310,15 +339,17 @@ def test_case_08_read_only_folder_and_full_disk(tmp_path, observed):
     observed(f"read-only: {done.stderr}")
 
     full = tmp_path / "full"
-    done = subprocess.run(neuroconcepts("run", DEMO, "--out", full, *LEXICON), cwd=REPO, capture_output=True, text=True,
+    done = subprocess.run(neuroconcepts("extract", DEMO, "--out", full, *LEXICON), cwd=REPO, capture_output=True, text=True,
                           preexec_fn=_file_size_limit)
     assert done.returncode == 1
     assert one_line(done.stderr) == f"neuroconcepts: error: {full}: File too large"
     assert not (full / COMPLETE_FILE).exists() and not list(full.glob(".*.tmp"))
     result = invoke("graph", full)
     assert result.exit_code == 1 and "did not finish" in one_line(result.stderr)
-    again = subprocess.run(neuroconcepts("run", DEMO, "--out", full, *LEXICON), cwd=REPO, capture_output=True, text=True)
-    assert again.returncode == 0 and "resuming:" in again.stderr and (full / COMPLETE_FILE).exists()
+    resumed = []
+    extract([DEMO], full, lexicon_nlp, log=resumed.append)
+    assert len(resumed) == 1 and re.fullmatch(r"resuming: [12] of 2 partitions already done in .*", resumed[0])
+    assert (full / COMPLETE_FILE).exists()
     observed(f"full disk: {done.stderr}")
 
 
@@ -341,29 +372,28 @@ def test_case_09_workers_die_with_their_parent(tmp_path, engine, observed):
     observed(f"{engine}: {len(workers)} child processes, none alive {time.monotonic() - killed:.1f} s after kill -9 of the parent")
 
 
-def test_case_10_one_run_per_folder(tmp_path, observed):
+def test_case_10_one_run_per_folder(tmp_path, lexicon_nlp, observed):
     """Case 10. Two extracts into one `--out`.
     Before: the first exited 0 with a mixed folder (summary 3,000 documents, documents.parquet 2,400); the second raised a traceback.
-    Now: the first run holds an exclusive lock on OUT/.lock; the second exits 1 with one line naming the holder (pid, host, start, command); the first ends with a consistent folder."""
-    corpus = big_corpus(tmp_path / "big.jsonl", 80)
-    out = tmp_path / "out"
-    first = subprocess.Popen(neuroconcepts("extract", corpus, "--out", out, *LEXICON, "-q"), cwd=REPO,
-                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not ((out / LOCK_FILE).exists() and (out / LOCK_FILE).read_text()) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    Now: the first run holds an exclusive lock on OUT/.lock; the second exits 1 with one line naming the holder (pid, host, start, command); the first ends with a consistent folder.
+    The first run is held in its join while the second starts (a named pipe, see case 11)."""
+    corpus = big_corpus(tmp_path / "corpus.jsonl", 2)
+    out, parts_from = tmp_path / "out", tmp_path / "parts-from"
+    extract([corpus], parts_from, lexicon_nlp, partition_size=20, keep_parts=True)
+    command = neuroconcepts("extract", corpus, "--out", out, *LEXICON, "--partition-size", 20, "-q")
+    first = held_in_its_join(command, parts_from, out)
     second = invoke("extract", DEMO, "--out", out, *LEXICON)
-    assert first.poll() is None, "the first run ended before the second started"
     assert second.exit_code == 1
     line = one_line(second.stderr)
     assert line.startswith(f"neuroconcepts: error: {out}: in use by another run (pid {first.pid} on ")
-    assert line.endswith(f": neuroconcepts extract {corpus} --out {out} {' '.join(LEXICON)} -q)")
+    assert line.endswith(f": neuroconcepts {' '.join(command[3:])})")
+    release_join(out)
     assert first.wait() == 0, first.stderr.read()
-    assert records_balance(out) == {"read": 2720, "processed": 2720, "rejected": 0}
-    observed(line.replace(str(corpus), "TMP/big.jsonl"))
+    assert records_balance(out) == {"read": 68, "processed": 68, "rejected": 0}
+    observed(line.replace(str(REPO) + "/", ""))
 
 
-def test_case_11_killed_rerun_is_not_a_silent_mix(tmp_path, small_nlp, observed):
+def test_case_11_killed_rerun_is_not_a_silent_mix(tmp_path, lexicon_nlp, observed):
     """Case 11. kill -9 during the join of a re-extract into an existing folder.
     Before: documents and mentions new, CSV, counts and summary old; `graph` on it exited 0; a stale `.tmp` stayed.
     Now: a run removes complete.json first and writes it last, so `graph` refuses the folder (one line, exit 1); the next run removes the stale temporary file.
@@ -371,16 +401,9 @@ def test_case_11_killed_rerun_is_not_a_silent_mix(tmp_path, small_nlp, observed)
     first = write_jsonl(tmp_path / "first.jsonl", [{"id": "f1", "abstract": TEXT}])
     second = big_corpus(tmp_path / "second.jsonl", 2)
     out, parts_from = tmp_path / "out", tmp_path / "parts-from"
-    command = ("extract", second, *LEXICON, "--partition-size", 20, "-q")
-    assert subprocess.run(neuroconcepts(*command, "--out", parts_from, "--keep-parts"), cwd=REPO).returncode == 0
-    extract([first], out, small_nlp)
-    shutil.copytree(parts_from / PARTS_DIR, out / PARTS_DIR)
-    (out / PARTS_DIR / "00001" / "rejects.jsonl").unlink()
-    os.mkfifo(out / PARTS_DIR / "00001" / "rejects.jsonl")
-    process = subprocess.Popen(neuroconcepts(*command, "--out", out), cwd=REPO, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not list(out.glob(".rejects.jsonl.*.tmp")) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    extract([second], parts_from, lexicon_nlp, partition_size=20, keep_parts=True)
+    extract([first], out, lexicon_nlp)
+    process = held_in_its_join(neuroconcepts("extract", second, "--out", out, *LEXICON, "--partition-size", 20, "-q"), parts_from, out)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert pq.ParquetFile(out / "documents.parquet").metadata.num_rows == 68  # the second corpus: joined
@@ -393,7 +416,7 @@ def test_case_11_killed_rerun_is_not_a_silent_mix(tmp_path, small_nlp, observed)
     assert line == f"neuroconcepts: error: {out}: the last run into this folder did not finish (no complete.json): run it again"
     observed(line)
     shutil.rmtree(out / PARTS_DIR)
-    extract([second], out, small_nlp)
+    extract([second], out, lexicon_nlp)
     assert not stale[0].exists() and (out / COMPLETE_FILE).exists()
     assert records_balance(out)["processed"] == 68
 

@@ -60,7 +60,18 @@ def list_inputs(paths: Iterable[str | Path], fmt: str | None = None) -> list[tup
             inputs.append((path, file_format))
         else:
             raise InputError(str(path), "", "no such file or folder")
+    for path, _ in inputs:
+        _check_name(path)
     return inputs
+
+
+def _check_name(path: Path) -> None:
+    """InputError when a file name is not valid UTF-8: the tables and rejects.jsonl name each record's file."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise InputError(shown, "", "the file name is not valid UTF-8: rename the file") from None
 
 
 def _reader(fmt: str, fields: FieldMap) -> Callable[[Path], Iterable[Record | Rejection]]:
