@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup run graph test clean eval train kb kb-regions kb-fp linker bench viewer-demo
+.PHONY: setup run graph test clean eval train kb kb-regions kb-fp linker bench viewer-demo reliability
 
 setup: $(STAMP)
 
@@ -32,6 +32,11 @@ eval: setup
 # (about 15 minutes; one core at a time): reports/bench.md, reports/bench.json.
 bench: setup
 	OMP_NUM_THREADS=1 $(BIN)/neuroconcepts bench --out reports
+
+# The 17 reliability cases of issue 14, each a test on a real fault, and the property tests
+# (about two minutes): reports/reliability.md.
+reliability: setup
+	$(BIN)/python scripts/reliability.py --out reports
 
 # The README's viewer screenshot (docs/viewer_demo.png; needs chromium) and top-edges table.
 viewer-demo: setup

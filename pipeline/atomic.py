@@ -1,4 +1,8 @@
-"""Atomic file writes: write a temporary file beside the target, then rename it."""
+"""Atomic file writes: write a temporary file beside the target, then rename it.
+
+A killed run may leave such a temporary file (.NAME.XXXX.tmp) behind; the next run into
+the folder removes it (pipeline.outdir.start).
+"""
 
 from __future__ import annotations
 
@@ -40,3 +44,14 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[
         kwargs.setdefault("newline", "\n")
     with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as handle:
         yield handle
+
+
+@contextlib.contextmanager
+def naming(path: str | os.PathLike) -> Iterator[None]:
+    """An OSError without a file name (pyarrow's write errors: a full disk...) names `path`."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is not None:
+            raise
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from err

@@ -46,6 +46,7 @@ import spacy
 from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 
+from pipeline import outdir
 from pipeline.annotate import AnnotatedDocument, Mention, annotate, make_doc
 from pipeline.annotate.ner import ner_model_available
 from pipeline.annotate.nlp import build_nlp
@@ -56,7 +57,7 @@ from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.export.graphml import write_graphml
 from pipeline.partition import PARTITION_SIZE
 from pipeline.read import Record
-from pipeline.workflow import graph
+from pipeline.workflow import COUNT_FILES, graph
 
 DEMO = Path(__file__).resolve().parent.parent / "corpora" / "demo" / "abstracts.jsonl"
 MODES = ("tokenizer", "stock", "lexicon", "ner")
@@ -337,6 +338,7 @@ def _generated_counts(n_documents: int, directory: Path, n_concepts: int = 5_000
         )
         counts.add(AnnotatedDocument(record, tuple(offsets), mentions))
     write_counts(counts, directory)
+    outdir.finish(directory, "bench", COUNT_FILES)  # a finished folder, as graph requires
     return {"documents": n_documents, "pairs": len(counts.pairs), "count_seconds": round(time.perf_counter() - start, 2)}
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from functools import partial, wraps
 from pathlib import Path
 
 import click
+from pyarrow import ArrowException
 
 from pipeline import __version__
 from pipeline.annotate.ner import DEFAULT_POLICY, MERGE_POLICIES
 from pipeline.annotate.nlp import build_nlp
 from pipeline.distribute import ENGINES
-from pipeline.errors import InputError, KnowledgeBaseError
+from pipeline.errors import InputError, KnowledgeBaseError, RunError
 from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
 from pipeline.kb.stats import kb_stats
 from pipeline.export import EXPORTS
@@ -21,21 +24,67 @@ from pipeline.graph import METRICS, WINDOWS
 from pipeline.partition import PARTITION_SIZE
 from pipeline.kb.hierarchy import LEVELS
 from pipeline.read import FORMATS, FieldMap
-from pipeline.workflow import GRAPH_FILE, SUMMARY_FILE, check_knowledge_base, diff, extract, graph, graph_summary, write_summary
+from pipeline.workflow import GRAPH_FILE, check_graph_output, check_knowledge_base, diff, extract, graph, graph_summary, run
 
-MENTION_FIELDS = ("doc_id", "start", "end", "text", "label", "concept_id", "concept_name")
+# `annotate`'s columns: every column of mentions.parquet, the first seven first (the order of earlier versions).
+MENTION_FIELDS = (
+    "doc_id", "start", "end", "text", "label", "concept_id", "concept_name",
+    "sent_id", "source", "abbreviation", "linked", "negated", "hedged",
+)
+INTERRUPTED = 130  # the exit status of a command stopped by SIGINT (128 + 2), as shells report it
+TRACEBACK_VARIABLE = "NEUROCONCEPTS_TRACEBACK"  # set to 1 to see the traceback of an unexpected error
+
+
+def _one_line(text) -> str:
+    """A message on one line: line breaks (in a file name, say) written as \\n."""
+    return str(text).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _fail_cleanly(command):
-    """Input and knowledge-base errors end the command with one line on stderr and exit 1."""
+    """Every error ends the command with one line on stderr, never a traceback: exit 1 for
+    input, knowledge-base and run errors, failed reads and writes (a read-only or full
+    disk) and unexpected errors; 130 for SIGINT; 1 and nothing said when stdout's reader
+    went away (Python's advice for SIGPIPE). Usage errors stay click's (exit 2)."""
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (InputError, KnowledgeBaseError) as err:
-            click.echo(f"neuroconcepts: error: {err}", err=True)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (InputError, KnowledgeBaseError, RunError) as err:
+            message = f"error: {err}"
+        except BrokenPipeError:  # the reader of stdout stopped (`annotate - | head`): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except OSError as err:
+            message = f"error: {err.filename}: {err.strerror or err}" if err.filename is not None else f"error: {err}"
+        except ArrowException as err:  # a table that is not what it should be (corrupt in place)
+            message = f"error: unreadable table data ({err})"
+        except KeyboardInterrupt:
+            click.echo("neuroconcepts: interrupted", err=True)
+            sys.exit(INTERRUPTED)
+        except Exception as err:
+            if os.environ.get(TRACEBACK_VARIABLE) == "1":
+                raise
+            message = f"internal error: {type(err).__name__}: {err} (set {TRACEBACK_VARIABLE}=1 for the traceback)"
+        click.echo(f"neuroconcepts: {_one_line(message)}", err=True)
+        sys.exit(1)
     return wrapper
+
+
+def _a_number(ctx, param, value):
+    """Reject NaN, which click's FloatRange lets through (every comparison with it is false)."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a number")
+    return value
+
+
+def _check_output(out_file, directories, exports=()) -> None:
+    """A usage error when the output would overwrite one of the extract folders' files."""
+    try:
+        check_graph_output(out_file, directories, exports)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--out") from None
 
 
 def _nlp_options(command):
@@ -74,7 +123,7 @@ def _analytics_options(command):
     for option in (
         click.option("--export", "exports", multiple=True, type=click.Choice(EXPORTS), help="Also write the graph in this format beside the GraphML file (repeatable; see README, Graph analytics)."),
         click.option("--exclude-negated", is_flag=True, help="Leave out negated mentions (\"did not alter X\") from every count."),
-        click.option("--backbone", type=click.FloatRange(min=0, max=1, min_open=True), metavar="ALPHA", help="Keep only the edges the disparity filter finds significant at ALPHA (e.g. 0.05)."),
+        click.option("--backbone", type=click.FloatRange(min=0, max=1, min_open=True), callback=_a_number, metavar="ALPHA", help="Keep only the edges the disparity filter finds significant at ALPHA (e.g. 0.05)."),
         click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="Keep each concept's K strongest edges by --metric (0: all)."),
         click.option("--metric", type=click.Choice(METRICS), default="count", show_default=True, help="Statistic written as the edge weight: count (windows shared), npmi, association_strength, jaccard or log_likelihood."),
     ):
@@ -197,6 +246,7 @@ def graph_command(directories, out_file, window, min_count, level, analytics, kb
       neuroconcepts graph out/demo --metric association_strength --top-k 5 --exclude-negated --export html --export gexf
     """
     out_file = Path(out_file or Path(directories[0]) / GRAPH_FILE)
+    _check_output(out_file, directories, analytics["exports"])
     concept_graph = graph(directories, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level, **analytics)
     if not quiet:
         _echo_graph(graph_summary(concept_graph), out_file)
@@ -221,12 +271,11 @@ def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analy
       neuroconcepts run corpora/demo --out out/demo
     """
     out_dir = Path(out_dir)
+    fields = _fields(field_map)
     nlp = build_nlp(kb_dir, kb_extra, ner, merge_policy)
-    summary = extract(inputs, out_dir, nlp, fmt, _fields(field_map), _progress(quiet), **scale)
-    kb = nlp.get_pipe("concept_matcher").kb
-    concept_graph = graph([out_dir], out_dir / GRAPH_FILE, kb, window, min_count, level, **analytics)
-    summary["graph"] = graph_summary(concept_graph) | {"min_count": min_count, "level": level}
-    write_summary(summary, out_dir / SUMMARY_FILE)
+    extract_options = {"fmt": fmt, "fields": fields, "progress": _progress(quiet), **scale}
+    graph_options = {"window": window, "min_count": min_count, "level": level, **analytics}
+    summary, _ = run(inputs, out_dir, nlp, extract_options, graph_options)
     if not quiet:
         _echo_extract(summary, out_dir)
         _echo_graph(summary["graph"], out_dir / GRAPH_FILE)
@@ -275,6 +324,7 @@ def diff_command(corpus_a, corpus_b, out_file, window, min_count, level, resampl
     Example:
       neuroconcepts diff out/withdrawal out/craving --out contrast.graphml --window document --export csv
     """
+    _check_output(out_file, [corpus_a, corpus_b], exports)
     difference = diff(corpus_a, corpus_b, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level, resamples, seed,
                       exclude_negated, exports)
     rising = sorted(difference.edges(data=True), key=lambda e: (-e[2]["change"], e[0], e[1]))[:5]
@@ -298,32 +348,34 @@ def annotate_command(text, out_format, kb_dir, kb_extra, ner, merge_policy):
       neuroconcepts annotate "Morphine withdrawal activates the locus coeruleus (LC)."
       cat docs.jsonl | neuroconcepts annotate - --format table
     """
-    from pipeline.annotate import annotate
-    from pipeline.read.records import Rejection, make_record
+    from pipeline.read.jsonl import read_id_text_lines
+    from pipeline.read.records import make_record
+    from pipeline.workflow import annotate_records
 
     nlp = build_nlp(kb_dir, kb_extra, ner, merge_policy)
     if text == "-":
-        items = (_stdin_record(n, line) for n, line in enumerate(sys.stdin, start=1) if line.strip())
+        items = read_id_text_lines(sys.stdin.buffer)
     else:
-        items = iter([make_record("<argument>", "", "text", "", text)])
-    failed = False
+        items = [make_record("<argument>", "", "text", "", text)]
+    rejected = []
 
-    def records():
-        nonlocal failed
-        for item in items:
-            if isinstance(item, Rejection):
-                failed = True
-                click.echo(f"neuroconcepts: {item.source}:{item.position}: {item.reason}", err=True)
-            else:
-                yield item
+    def reject(item):
+        rejected.append(item)
+        where = f"{item.source}:{item.position}" if item.position else item.source
+        click.echo(f"neuroconcepts: {where}: {_one_line(item.reason)}", err=True)
 
     if out_format == "table":
         click.echo("\t".join(MENTION_FIELDS))
-    for document in annotate(records(), nlp):
+    for document in annotate_records(items, nlp, reject):
         for mention in document.mentions:
             row = {name: getattr(mention, name) for name in MENTION_FIELDS}
-            click.echo(json.dumps(row, ensure_ascii=False) if out_format == "jsonl" else "\t".join(map(str, row.values())))
-    sys.exit(1 if failed else 0)
+            click.echo(json.dumps(row, ensure_ascii=False) if out_format == "jsonl" else "\t".join(map(_table_cell, row.values())))
+    sys.exit(1 if rejected else 0)
+
+
+def _table_cell(value) -> str:
+    """A cell of `annotate --format table`: backslash, tab, newline and carriage return escaped as \\\\, \\t, \\n, \\r."""
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 @cli.group("kb")
@@ -421,19 +473,6 @@ def bench_command(out_dir, shared, quick):
     for name, check in results["checks"].items():
         click.echo(f"{name:<24}{check['value']:>10}  target {check['target']:<8} {'met' if check['met'] else 'MISSED'}")
     click.echo(f"wrote {Path(out_dir) / 'bench.md'}")
-
-
-def _stdin_record(line_number: int, line: str):
-    from pipeline.read.records import MALFORMED, Rejection, make_record
-
-    position = f"line {line_number}"
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as err:
-        return Rejection("<stdin>", position, f"{MALFORMED}: {err.msg} at column {err.colno}")
-    if not isinstance(obj, dict):
-        return Rejection("<stdin>", position, f"{MALFORMED}: not a JSON object")
-    return make_record("<stdin>", position, obj.get("id", str(line_number)), "", obj.get("text"))
 
 
 def main() -> None:

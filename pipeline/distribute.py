@@ -13,13 +13,26 @@ Three engines give the same parts, because the partition plan does not depend on
 
 The work is two passes: record ids (to find duplicate ids across partitions, cheap), then
 annotation of every partition not already finished (see pipeline.partition).
+
+Workers die with the process that started them: a pool worker asks the kernel for
+SIGKILL when its parent dies (Linux's PR_SET_PDEATHSIG) and also checks every second
+that its parent is alive (other systems); Dask's LocalCluster workers end themselves
+when their parent goes (distributed's own parent-alive pipe). SIGINT (Ctrl-C) is left to
+the parent: pool workers ignore it, and the parent, on KeyboardInterrupt or any other
+error, cancels what has not started, terminates the workers and returns at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
+import os
 import pickle
+import signal
+import sys
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
@@ -33,12 +46,15 @@ from thinc.api import Config
 from tqdm import tqdm
 
 import pipeline.annotate.nlp  # noqa: F401  (registers the pipeline's components and its warning filters, in every worker)
+from pipeline.errors import RunError
 from pipeline.partition import (
     Partition, PartitionResult, PartitionTask, find_duplicates, fingerprint, finished, record_ids, run_partition,
 )
 from pipeline.read import FieldMap
 
 ENGINES = ("processes", "dask")
+SCHEDULER_TIMEOUT = 30  # seconds to wait for a Dask scheduler given by address
+PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal a process gets when its parent dies
 
 _PIPELINES: dict[str, Language] = {}  # pipelines loaded in this (worker) process, by digest
 
@@ -60,6 +76,57 @@ def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
             nlp = load_model_from_config(Config().from_str(config), auto_fill=False)
         _PIPELINES[key] = nlp.from_bytes(data)
     return _PIPELINES[key]
+
+
+def _start_worker(parent: int, key: str, payload: bytes) -> None:
+    """Initializer of a pool worker: die with the parent, leave SIGINT to it, load the pipeline."""
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it started this process
+    _load_pipeline(key, payload)
+
+
+def _die_with(parent: int) -> None:
+    """End this process when the process `parent` ends, however it ends (kill -9 too)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit as soon as this process's parent is no longer `parent` (it died; the process was re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def _sigint_blocked():
+    """SIGINT held back from this thread meanwhile; processes started here begin with it blocked."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
+    """Shut the pool down: wait for it after success; after an error or an interrupt, cancel
+    the partitions not started and terminate the workers at once."""
+    if exc_type is None:
+        pool.shutdown(wait=True)
+        return False
+    # No public way to stop running workers before Python 3.14: the pool's processes and its
+    # manager thread, joined here so that it is done before the interpreter's exit wakes it.
+    processes, manager = list((pool._processes or {}).values()), pool._executor_manager_thread
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
+    if manager is not None:
+        manager.join()
+    return False
 
 
 def _ids_task(partition: Partition, fields: FieldMap) -> list[tuple[int, str, str]]:
@@ -84,6 +151,14 @@ class _Runner:
             _PIPELINES[self.key] = nlp
             self.stack.callback(_PIPELINES.pop, self.key, None)
             return
+        try:
+            self._start(nlp, engine, workers, scheduler)
+        except BaseException:
+            self.stack.__exit__(*sys.exc_info())
+            raise
+
+    def _start(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
+        """Start the pool or connect to Dask, with the serialized pipeline."""
         payload = _serialize_pipeline(nlp)
         self.key = hashlib.sha256(payload).hexdigest()
         if engine == "dask":
@@ -94,14 +169,18 @@ class _Runner:
             self._submit, self._completed = partial(client.submit, pure=False), dask_completed
         else:
             context = get_context("spawn")  # no fork of a process that may hold threads (Arrow's)
-            pool = self.stack.enter_context(ProcessPoolExecutor(workers, context, _load_pipeline, (self.key, payload)))
+            pool = ProcessPoolExecutor(workers, context, _start_worker, (os.getpid(), self.key, payload))
+            self.stack.push(lambda *exc_info: _stop_pool(pool, *exc_info))
             self._submit, self._completed = pool.submit, as_completed
 
     def _dask_client(self, workers: int, scheduler: str | None):
         from distributed import Client, LocalCluster
 
         if scheduler:
-            return Client(scheduler)
+            try:
+                return Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+            except (OSError, ValueError) as err:
+                raise RunError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({err})") from None
         cluster = self.stack.enter_context(LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40,
         ))
@@ -116,7 +195,8 @@ class _Runner:
             for n, arguments in enumerate(args):
                 yield n, function(*arguments)
             return
-        futures = {self._submit(function, *arguments): n for n, arguments in enumerate(args)}
+        with _sigint_blocked():  # worker processes start here, and must not start taking SIGINT
+            futures = {self._submit(function, *arguments): n for n, arguments in enumerate(args)}
         for future in self._completed(futures):
             yield futures[future], future.result()
 
@@ -136,7 +216,7 @@ def run_partitions(
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     runner = _Runner(nlp, engine, workers, scheduler)
-    try:
+    with runner.stack:  # on an error or an interrupt, workers are stopped at once (_stop_pool)
         ids = dict(runner.map(_ids_task, [(p, fields) for p in partitions]))
         duplicates = find_duplicates(ids.pop(n) for n in range(len(partitions)))
         tasks = [
@@ -152,6 +232,4 @@ def run_partitions(
             for n, result in runner.map(_annotate_task, args):
                 results[todo[n].partition.index] = result
                 bar.update()
-    finally:
-        runner.stack.close()
     return [results[p.index] for p in partitions]

@@ -25,11 +25,18 @@ from pipeline.annotate.species import species_attribute
 from pipeline.cooccurrence import BACKWARD, WINDOW_COLUMNS, ConceptCount, CooccurrenceCounts, PairCount
 from pipeline.edge_stats import DECIMALS, METRICS, edge_statistics, npmi
 
-__all__ = ["WINDOWS", "METRICS", "build_graph", "npmi", "prune_backbone", "prune_top_k", "add_node_structure"]
+__all__ = ["WINDOWS", "METRICS", "build_graph", "id_list", "npmi", "prune_backbone", "prune_top_k", "add_node_structure"]
 
 WINDOWS = tuple(WINDOW_COLUMNS)
 SEED = 0
 EXACT_BETWEENNESS_NODES = 1000  # above this, betweenness is estimated from this many seeded pivot nodes
+_ID_ESCAPES = str.maketrans({"%": "%25", ";": "%3B", "\t": "%09", "\n": "%0A", "\r": "%0D"})
+
+
+def id_list(ids) -> str:
+    """Ids as one `;`-separated attribute (pmids, xrefs), each with %, ;, tab, LF and CR
+    percent-encoded (%25, %3B, %09, %0A, %0D; urllib.parse.unquote restores an id)."""
+    return ";".join(str(i).translate(_ID_ESCAPES) for i in ids)
 
 
 def _window_count(count, window: str) -> int:
@@ -92,7 +99,7 @@ def build_graph(
             graph.add_node(
                 concept_id, label=concept.name, name=concept.name, type=concept.type,
                 mentions=concept.mentions, documents=concept.documents,
-                xrefs=";".join(xrefs.get(concept_id, ())),
+                xrefs=id_list(xrefs.get(concept_id, ())),
                 **{species_attribute(tag): concept.species.get(tag, 0) for tag in species},
             )
     keys = sorted(used.pairs)
@@ -124,7 +131,7 @@ def build_graph(
             affirmed=affirmed_windows, negated=everything - affirmed_windows,
             **{species_attribute(tag): pair.species.get(tag, 0) for tag in species},
             **_relation_attributes(pair, source, target, names),
-            pmids=";".join(pair.doc_ids), evidence=pair.evidence,
+            pmids=id_list(pair.doc_ids), evidence=pair.evidence,
         )
     shared_windows = WINDOW_COLUMNS[window]
     if backbone is not None:

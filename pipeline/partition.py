@@ -40,7 +40,7 @@ from pipeline.annotate import annotate
 from pipeline.atomic import atomic_open, atomic_path
 from pipeline.cooccurrence import SpillingCounts
 from pipeline.read import FieldMap, Record, Rejection, read_file
-from pipeline.read.records import FirstSeen, duplicate
+from pipeline.read.records import FirstSeen, check_length, duplicate
 from pipeline.tabulate import (
     DOCUMENT_SCHEMA, DOCUMENTS_FILE, MENTION_SCHEMA, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE, ROW_GROUP_ROWS, RowGroupWriter,
     TableWriter,
@@ -179,12 +179,17 @@ def finished(task: PartitionTask) -> PartitionResult | None:
     return result if result.fingerprint == task.fingerprint else None
 
 
-def _records(items: Iterable[Record | Rejection], duplicates: dict[int, str], writer: TableWriter, tally: Counter) -> Iterator[Record]:
-    """Pass records on; reject duplicates and send rejections to the rejects file, counting both."""
+def _records(
+    items: Iterable[Record | Rejection], duplicates: dict[int, str], max_length: int, writer: TableWriter, tally: Counter,
+) -> Iterator[Record]:
+    """Pass records on; reject duplicates and records longer than `max_length`, and send
+    rejections to the rejects file, counting both."""
     for number, item in enumerate(items):
         tally["read"] += 1
         if number in duplicates:
             item = duplicate(item, duplicates[number])
+        elif isinstance(item, Record):
+            item = check_length(item, max_length)
         if isinstance(item, Rejection):
             tally["rejected"] += 1
             tally["rejected: " + item.kind] += 1
@@ -203,9 +208,10 @@ def run_partition(task: PartitionTask, nlp: Language, progress: bool = False) ->
     tally: Counter = Counter()
     by_type: Counter = Counter()
     with TableWriter(part_dir) as writer:
-        records = _records(task.partition.items(task.fields), task.duplicates, writer, tally)
-        bar = tqdm(records, desc="documents", unit=" docs", disable=not progress, leave=False)
-        for document in annotate(bar, nlp):
+        records = _records(task.partition.items(task.fields), task.duplicates, nlp.max_length, writer, tally)
+        if progress:  # only then: a tqdm bar makes a multiprocessing lock, which a worker stopped at once leaves behind
+            records = tqdm(records, desc="documents", unit=" docs", leave=False)
+        for document in annotate(records, nlp):
             writer.add(document)
             counts.add(document)
             by_type.update(m.label for m in document.mentions)

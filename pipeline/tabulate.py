@@ -2,7 +2,8 @@
 
 Rows are written in batches (memory stays flat however large the corpus), into
 temporary files that replace the outputs only when the writer is closed without
-error, so an interrupted run leaves no half-written table behind.
+error, so an interrupted run leaves no half-written table behind. mentions.csv guards
+its text cells as the graph's CSV tables do (pipeline.export.common.csv_cell).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 
 from pipeline.annotate import AnnotatedDocument, Mention
 from pipeline.atomic import atomic_open, atomic_path
+from pipeline.export.common import csv_cell
 from pipeline.read import Rejection
 
 DOCUMENTS_FILE = "documents.parquet"
@@ -87,7 +89,7 @@ class TableWriter:
         self.n_mentions += len(mentions)
         self._doc_writer.write_table(documents_table(documents))
         self._mention_writer.write_table(mentions_table(mentions))
-        self._csv.writerows(tuple(getattr(m, name) for name in MENTION_SCHEMA.names) for m in mentions)
+        self._csv.writerows(tuple(csv_cell(getattr(m, name)) for name in MENTION_SCHEMA.names) for m in mentions)
 
 
 class RowGroupWriter:

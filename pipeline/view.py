@@ -5,7 +5,8 @@ loaded from the network) holds the graph as JSON: nodes coloured by type and siz
 documents (pipeline.export.style), at positions computed here with NetworkX's seeded
 spring layout. It has search, type filters, pan and zoom; clicking a concept lists its
 neighbours, clicking an edge shows its evidence sentence, stated relations, document
-ids and statistics. `graph.html#edge=SOURCE~TARGET` or `#node=ID` opens with that
+ids and statistics. Every attribute is put into the page as text (DOM text nodes,
+never HTML), so a graph whose attributes hold markup shows the markup. `graph.html#edge=SOURCE~TARGET` or `#node=ID` opens with that
 edge or concept selected.
 
 The PNG is drawn by matplotlib (Agg backend) with the same layout, colours and sizes,
@@ -15,6 +16,7 @@ and labels on the most frequent concepts.
 from __future__ import annotations
 
 import json
+import math
 from importlib.resources import files
 from pathlib import Path
 
@@ -62,12 +64,34 @@ def layout(graph: nx.Graph) -> dict:
     return {node: (round(x, 2), round(y, 2)) for node, (x, y) in positions.items()}
 
 
+def _number(value, default: float = 0) -> float:
+    """A finite number from an attribute (a hostile or foreign GraphML may hold text), else `default`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) else default
+
+
+def _shown(value):
+    """An attribute as the viewer shows it: str, int and finite floats as they are, anything else as text."""
+    if isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    return str(value)
+
+
 def view_data(graph: nx.Graph) -> dict:
-    """What the viewer draws: nodes (with positions, colours and radii) and edges (with evidence)."""
+    """What the viewer draws: nodes (with positions, colours and radii) and edges (with evidence).
+
+    Attributes are passed on as they are, to be shown as text; what is computed with
+    (sizes, widths, which concepts are labelled) uses them as numbers, 0 when they are not.
+    """
     positions = layout(graph)
     nodes = sorted(graph.nodes(data=True), key=lambda item: str(item[0]))
     index = {node: i for i, (node, _) in enumerate(nodes)}
-    labelled = {node for node, _ in sorted(nodes, key=lambda item: (-item[1].get("documents", 0), str(item[0])))[:LABELLED]}
+    labelled = {node for node, _ in sorted(nodes, key=lambda item: (-_number(item[1].get("documents")), str(item[0])))[:LABELLED]}
     shared = "sentences" if graph.graph.get("window", "sentence") == "sentence" else "documents"
     edges = sorted(graph.edges(data=True), key=lambda e: tuple(sorted((str(e[0]), str(e[1])))))
     return {
@@ -75,19 +99,20 @@ def view_data(graph: nx.Graph) -> dict:
         "edgeFields": list(EDGE_FIELDS),
         "nodes": [
             {
-                "id": str(node), "name": d.get("name", str(node)), "type": d.get("type", ""),
-                "documents": d.get("documents", 0), "mentions": d.get("mentions", 0), "community": d.get("community", 0),
-                "x": positions[node][0], "y": positions[node][1], "r": node_radius(d.get("documents", 1), 3.0),
-                "colour": type_colour(d.get("type", "")), "labelled": node in labelled,
+                "id": str(node), "name": str(d.get("name", node)), "type": str(d.get("type", "")),
+                "documents": _shown(d.get("documents", 0)), "mentions": _shown(d.get("mentions", 0)),
+                "community": _shown(d.get("community", 0)),
+                "x": positions[node][0], "y": positions[node][1], "r": node_radius(_number(d.get("documents"), 1), 3.0),
+                "colour": type_colour(str(d.get("type", ""))), "labelled": node in labelled,
             }
             for node, d in nodes
         ],
         "edges": [
             {
-                "s": index[u], "t": index[v], "count": d.get(shared, d.get("documents", 1)),
-                "evidence": d.get("evidence", ""), "pmids": d.get("pmids", ""),
-                "relations": d.get("relations", ""), "relationEvidence": d.get("relation_evidence", ""),
-                "attributes": {f: d[f] for f in EDGE_FIELDS if f in d},
+                "s": index[u], "t": index[v], "count": _number(d.get(shared, d.get("documents")), 1),
+                "evidence": str(d.get("evidence", "")), "pmids": str(d.get("pmids", "")),
+                "relations": str(d.get("relations", "")), "relationEvidence": str(d.get("relation_evidence", "")),
+                "attributes": {f: _shown(d[f]) for f in EDGE_FIELDS if f in d},
             }
             for u, v, d in edges
         ],
@@ -130,11 +155,11 @@ def write_png(graph: nx.Graph, path: str | Path, title: str | None = None, dpi: 
     for node in nodes:
         if node["labelled"]:
             axes.annotate(node["name"], (node["x"], node["y"]), xytext=(0, node["r"] * 1.6 + 2), textcoords="offset points",
-                          ha="center", fontsize=7, zorder=3)
+                          ha="center", fontsize=7, zorder=3, parse_math=False)  # a name is text, never $math$
     present = sorted({n["type"] for n in nodes})
-    handles = [Line2D([], [], marker="o", linestyle="", color=type_colour(t), label=t) for t in present]
+    handles = [Line2D([], [], marker="o", linestyle="", color=type_colour(t), label=t.replace("$", r"\$")) for t in present]
     axes.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
-    axes.set_title(title or Path(path).stem, fontsize=10)
+    axes.set_title(title or Path(path).stem, fontsize=10, parse_math=False)
     axes.invert_yaxis()
     axes.set_axis_off()
     figure.tight_layout()

@@ -10,28 +10,36 @@ import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import networkx as nx
 import pyarrow.parquet as pq
 from spacy.language import Language
 
-from pipeline.atomic import atomic_open
-from pipeline.cooccurrence import CONCEPTS_FILE, CooccurrenceCounts, merge_counts, read_counts, rollup_counts
+from pipeline import outdir
+from pipeline.annotate import AnnotatedDocument, annotate
+from pipeline.atomic import atomic_open, naming
+from pipeline.cooccurrence import (
+    AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, CooccurrenceCounts, merge_counts,
+    read_counts, rollup_counts,
+)
 from pipeline.distribute import run_partitions
-from pipeline.export import export_graph
+from pipeline.export import export_graph, export_paths
 from pipeline.export.graphml import write_graphml
 from pipeline.graph import build_graph
 from pipeline.kb import KnowledgeBase, kb_files, read_kb
 from pipeline.kb.check import check_kb
 from pipeline.kb.hierarchy import rollup_map
 from pipeline.partition import PARTITION_SIZE, PARTS_DIR, join_parts, plan_partitions
-from pipeline.read import FieldMap, list_inputs
-from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_FILE
+from pipeline.read import FieldMap, Record, Rejection, list_inputs
+from pipeline.read.records import check_length
+from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE
 
 SUMMARY_FILE = "summary.json"
 MENTION_COLUMNS = ["doc_id", "sent_id", "concept_id", "concept_name", "label", "negated"]
 GRAPH_FILE = "graph.graphml"
+COUNT_FILES = (CONCEPTS_FILE, PAIRS_FILE, AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, TOTALS_FILE)
+EXTRACT_FILES = (DOCUMENTS_FILE, MENTIONS_FILE, MENTIONS_CSV, REJECTS_FILE, *COUNT_FILES)  # sizes kept in complete.json
 
 
 def extract(
@@ -58,30 +66,72 @@ def extract(
 
     Returns the summary (also written to summary.json): records read, processed and
     rejected (read = processed + rejected), mentions by type and concepts found.
+
+    One run at a time writes into out_dir (pipeline.outdir: a lock, and complete.json
+    written last); RunError when another run holds it.
     """
     out_dir = Path(out_dir)
     files = list_inputs(inputs, fmt)  # a missing or unknown input fails before any work
-    parts_dir = out_dir / PARTS_DIR
-    partitions = plan_partitions(files, fields, partition_size)
-    results = run_partitions(partitions, fields, parts_dir, nlp, engine, workers, scheduler, progress, log)
-    part_dirs = [parts_dir / p.name for p in partitions]
-    join_parts(part_dirs, out_dir)
-    totals = merge_counts(part_dirs, out_dir, parts_dir)
-    tally = sum((Counter(r.tally) for r in results), Counter())
-    by_type = sum((Counter(r.mentions_by_type) for r in results), Counter())
-    summary = {
-        "inputs": [{"file": str(path), "format": file_format} for path, file_format in files],
-        "records": {"read": tally["read"], "processed": sum(r.documents for r in results), "rejected": tally["rejected"]},
-        "rejected_by_reason": {k.split(": ", 1)[1]: v for k, v in sorted(tally.items()) if k.startswith("rejected: ")},
-        "sentences": totals["sentences"],
-        "mentions": sum(r.mentions for r in results),
-        "mentions_by_type": dict(sorted(by_type.items())),
-        "concepts": pq.ParquetFile(out_dir / CONCEPTS_FILE).metadata.num_rows,
-    }
-    write_summary(summary, out_dir / SUMMARY_FILE)
-    if not keep_parts:
-        shutil.rmtree(parts_dir)
+    with naming(out_dir), outdir.exclusive(out_dir):
+        outdir.start(out_dir)
+        (out_dir / GRAPH_FILE).unlink(missing_ok=True)  # an earlier run's graph would not match the new tables
+        parts_dir = out_dir / PARTS_DIR
+        partitions = plan_partitions(files, fields, partition_size)
+        results = run_partitions(partitions, fields, parts_dir, nlp, engine, workers, scheduler, progress, log)
+        part_dirs = [parts_dir / p.name for p in partitions]
+        join_parts(part_dirs, out_dir)
+        totals = merge_counts(part_dirs, out_dir, parts_dir)
+        tally = sum((Counter(r.tally) for r in results), Counter())
+        by_type = sum((Counter(r.mentions_by_type) for r in results), Counter())
+        summary = {
+            "inputs": [{"file": str(path), "format": file_format} for path, file_format in files],
+            "records": {"read": tally["read"], "processed": sum(r.documents for r in results), "rejected": tally["rejected"]},
+            "rejected_by_reason": {k.split(": ", 1)[1]: v for k, v in sorted(tally.items()) if k.startswith("rejected: ")},
+            "sentences": totals["sentences"],
+            "mentions": sum(r.mentions for r in results),
+            "mentions_by_type": dict(sorted(by_type.items())),
+            "concepts": pq.ParquetFile(out_dir / CONCEPTS_FILE).metadata.num_rows,
+        }
+        write_summary(summary, out_dir / SUMMARY_FILE)
+        if not keep_parts:
+            shutil.rmtree(parts_dir)
+        outdir.finish(out_dir, "extract", EXTRACT_FILES)
     return summary
+
+
+def run(
+    inputs: Sequence[str | Path], out_dir: str | Path, nlp: Language, extract_options: dict | None = None,
+    graph_options: dict | None = None,
+) -> tuple[dict, nx.Graph]:
+    """extract (with `extract_options`), then graph (with `graph_options`) into
+    out_dir/graph.graphml, holding the folder throughout; complete.json is written last,
+    after the graph. Returns the summary, with the graph's, and the graph."""
+    out_dir = Path(out_dir)
+    graph_options = graph_options or {}
+    with outdir.exclusive(out_dir):
+        summary = extract(inputs, out_dir, nlp, **(extract_options or {}))
+        concept_graph = graph([out_dir], out_dir / GRAPH_FILE, nlp.get_pipe("concept_matcher").kb, **graph_options)
+        summary["graph"] = graph_summary(concept_graph) | {
+            "min_count": graph_options.get("min_count", 1), "level": graph_options.get("level", "leaf"),
+        }
+        write_summary(summary, out_dir / SUMMARY_FILE)
+        outdir.finish(out_dir, "run", EXTRACT_FILES)
+    return summary, concept_graph
+
+
+def annotate_records(items: Iterable[Record | Rejection], nlp: Language, reject: Callable[[Rejection], None]) -> Iterator[AnnotatedDocument]:
+    """Annotate the records among `items`, in order; each rejection, and each record too
+    long for the pipeline (rejected as `too long`), goes to `reject` instead."""
+    def records() -> Iterator[Record]:
+        for item in items:
+            if isinstance(item, Record):
+                item = check_length(item, nlp.max_length)
+            if isinstance(item, Rejection):
+                reject(item)
+            else:
+                yield item
+
+    return annotate(records(), nlp)
 
 
 def write_summary(summary: dict, path: str | Path) -> None:
@@ -143,15 +193,30 @@ def graph(
     """
     if level != "leaf" and kb is None:
         raise ValueError(f"rolling up to level {level!r} needs the knowledge base")
+    check_graph_output(out_file, directories, exports)
     xrefs = {concept.id: concept.xrefs for concept in kb} if kb else {}
     out_file = Path(out_file)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
-    concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
-    concept_graph.graph["level"] = level
-    write_graphml(concept_graph, out_file)
-    export_graph(concept_graph, out_file, exports, directories)
+    with outdir.shared(directories):
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
+        concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
+        concept_graph.graph["level"] = level
+        with naming(out_file):
+            write_graphml(concept_graph, out_file)
+            export_graph(concept_graph, out_file, exports, directories)
     return concept_graph
+
+
+def check_graph_output(out_file: str | Path, directories: Sequence[str | Path], exports: Sequence[str] = ()) -> None:
+    """ValueError when the GraphML file, or a file exported beside it, would overwrite a
+    file of the extract folders read (their tables, summary, completion record or lock)."""
+    inputs = {
+        (Path(directory) / name).resolve()
+        for directory in directories for name in (*EXTRACT_FILES, SUMMARY_FILE, outdir.COMPLETE_FILE, outdir.LOCK_FILE)
+    }
+    for path in [Path(out_file), *(p for fmt in exports for p in export_paths(out_file, fmt))]:
+        if path.resolve() in inputs:
+            raise ValueError(f"{path} is one of the files the graph is built from")
 
 
 def diff(
@@ -172,11 +237,13 @@ def diff(
 
     if level != "leaf" and kb is None:
         raise ValueError(f"rolling up to level {level!r} needs the knowledge base")
+    check_graph_output(out_file, [directory_a, directory_b], exports)
     groups = rollup_map(kb, level) if level != "leaf" else {}
-    sides = [
-        corpus_pairs(directory, window, groups, lambda c: (kb[c].name, kb[c].type), exclude_negated)
-        for directory in (directory_a, directory_b)
-    ]
+    with outdir.shared([directory_a, directory_b]):
+        sides = [
+            corpus_pairs(directory, window, groups, lambda c: (kb[c].name, kb[c].type), exclude_negated)
+            for directory in (directory_a, directory_b)
+        ]
     difference = diff_graph(*sides, min_count=min_count, resamples=resamples, seed=seed)
     difference.graph.update(window=window, level=level, a=str(directory_a), b=str(directory_b))
     write_graphml(difference, out_file)

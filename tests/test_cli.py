@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import cli
+from pipeline.cli import MENTION_FIELDS, cli
 
 REPO = Path(__file__).parent.parent
 DEMO = REPO / "corpora" / "demo"
 OUTPUTS = ["documents.parquet", "mentions.parquet", "mentions.csv", "rejects.jsonl", "summary.json", "graph.graphml",
            "cooccurrence_concepts.parquet", "cooccurrence_pairs.parquet", "cooccurrence_totals.json",
-           "cooccurrence_affirmed_concepts.parquet", "cooccurrence_affirmed_pairs.parquet"]
+           "cooccurrence_affirmed_concepts.parquet", "cooccurrence_affirmed_pairs.parquet", "complete.json", ".lock"]
 
 
 def invoke(*args, input=None):
@@ -138,7 +138,7 @@ def test_graph_command_merges_extract_folders(tmp_path):
 def test_graph_of_a_folder_without_counts_is_one_line_and_exit_1(tmp_path):
     result = invoke("graph", tmp_path)
     assert result.exit_code == 1
-    assert result.output.strip() == f"neuroconcepts: error: {tmp_path}: not an extract output folder (no cooccurrence_totals.json)"
+    assert result.output.strip() == f"neuroconcepts: error: {tmp_path}: not an extract output folder (no complete.json)"
 
 
 def test_malformed_file_is_one_line_and_exit_1(tmp_path):
@@ -164,7 +164,7 @@ def test_annotate_text_and_stdin():
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert {(r["text"], r["label"]) for r in rows} >= {("Naloxone", "DRUG"), ("locus coeruleus", "BRAIN_REGION"), ("LC", "BRAIN_REGION")}
-    assert all(set(r) == {"doc_id", "start", "end", "text", "label", "concept_id", "concept_name"} for r in rows)
+    assert all(list(r) == list(MENTION_FIELDS) for r in rows)
     lines = json.dumps({"id": "p1", "text": "Dynorphin acts on kappa opioid receptors."}) + "\nnot json\n"
     result = invoke("annotate", "-", "--format", "table", input=lines)
     assert result.exit_code == 1

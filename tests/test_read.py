@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import json
 from pathlib import Path
 
@@ -195,3 +196,12 @@ def test_demo_corpus_reads_completely():
     assert len(records) >= 40 and not rejections
     formats = {f for _, f in list_inputs([REPO / "corpora" / "demo"])}
     assert formats == {"jsonl", "pubmed"}
+
+
+def test_a_file_name_that_is_not_utf8_is_an_input_error(tmp_path):
+    """The tables and rejects.jsonl name each record's file, so its name must be text."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / os.fsdecode(b"a\xff.jsonl")).write_text('{"id": "1", "abstract": "Morphine."}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"a\\udcff\.jsonl: the file name is not valid UTF-8: rename the file"):
+        list_inputs([folder])

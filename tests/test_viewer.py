@@ -9,12 +9,14 @@ import re
 import shutil
 import subprocess
 
+import networkx as nx
+import numpy as np
 import pytest
 from click.testing import CliRunner
-import numpy as np
 from matplotlib.image import imread
 
 from pipeline.cli import cli
+from pipeline.export.graphml import write_graphml
 from pipeline.export.style import type_colour
 from pipeline.kb import DEFAULT_KB_DIR, load_kb
 from pipeline.view import layout
@@ -150,3 +152,53 @@ def test_png_for_papers_is_drawn_and_repeatable(viewer, tmp_path):
                                     "--png", str(again)]).exit_code == 0
     assert again.read_bytes() == png.read_bytes()
     assert (tmp_path / "graph.html").read_bytes() == page.read_bytes()
+
+
+HOSTILE = '<img src=x onerror="parent.pwned=(parent.pwned||0)+1"><svg onload="parent.pwned=(parent.pwned||0)+1"></svg> $x^$'
+# A page that opens a concept and an edge of the viewer by their links and writes what it showed.
+HOSTILE_DRIVER = """<!DOCTYPE html><html><body><iframe id="v" src="%s" width="1280" height="800"></iframe>
+<pre id="result"></pre><script>
+document.getElementById("v").addEventListener("load", () => {
+  const w = document.getElementById("v").contentWindow, d = w.document, info = d.getElementById("info"), result = {};
+  const markup = element => element.querySelectorAll("img, svg, script, iframe").length;
+  w.location.hash = "node=" + encodeURIComponent(%s);
+  setTimeout(() => {
+    result.node = info.textContent; result.nodeMarkup = markup(info);
+    w.location.hash = "edge=" + encodeURIComponent(%s) + "~" + encodeURIComponent(%s);
+    setTimeout(() => {
+      result.edge = info.textContent; result.edgeMarkup = markup(info);
+      result.types = d.getElementById("types").textContent; result.typesMarkup = markup(d.getElementById("types"));
+      result.heading = d.querySelector("h1").textContent; result.pageMarkup = d.querySelectorAll("img, svg, iframe").length;
+      result.pwned = window.pwned || 0;
+      document.getElementById("result").textContent = JSON.stringify(result);
+    }, 500);
+  }, 500);
+});
+</script></body></html>"""
+
+
+def test_case_14_viewer_shows_hostile_attributes_as_text(chromium, tmp_path, record_property):
+    """Case 14. `view` of a GraphML whose attributes hold markup.
+    Before: `community` and the edge `sentences` went into innerHTML unescaped: an `<img onerror>` ran on click.
+    Now: the side panel is built from DOM text nodes only (no innerHTML), so every attribute shows as the text it is; tested in headless chromium with markup in every attribute, the ids, the type and the title (and `$math$`, which the PNG draws as text)."""
+    hostile = nx.Graph(window="sentence")
+    source, target = "A" + HOSTILE, "B" + HOSTILE
+    for node in (source, target):
+        hostile.add_node(node, label=HOSTILE, name=HOSTILE, type=HOSTILE, documents=HOSTILE, mentions=HOSTILE, community=HOSTILE)
+    hostile.add_edge(source, target, **{f: HOSTILE for f in ("weight", "sentences", "documents", "npmi", "evidence", "pmids",
+                                                            "relations", "relation_evidence")})
+    write_graphml(hostile, tmp_path / "hostile.graphml")
+    result = CliRunner().invoke(cli, ["view", str(tmp_path / "hostile.graphml"), "--title", HOSTILE, "--png", str(tmp_path / "h.png")])
+    assert result.exit_code == 0, result.output
+    driver = tmp_path / "driver.html"
+    page = (tmp_path / "hostile.html").as_uri()
+    driver.write_text(HOSTILE_DRIVER % (page, json.dumps(source), json.dumps(source), json.dumps(target)), encoding="utf-8")
+    dom = run_chromium(chromium, tmp_path, "--allow-file-access-from-files", "--dump-dom", driver.as_uri())
+    shown = json.loads(html.unescape(re.search(r'<pre id="result">(.*?)</pre>', dom, re.DOTALL).group(1)))
+    assert shown["pwned"] == 0 and shown["pageMarkup"] == 0
+    assert shown["nodeMarkup"] == shown["edgeMarkup"] == shown["typesMarkup"] == 0
+    assert shown["node"].count(HOSTILE) == 7  # name, id, type, community, documents, mentions, the neighbour's name
+    assert source in shown["node"]
+    assert shown["edge"].count(HOSTILE) >= 8  # both names, relations and their evidence, evidence, documents, statistics
+    assert HOSTILE in shown["types"] and shown["heading"] == HOSTILE
+    record_property("observed", f"chromium: 0 scripts ran, 0 elements from the graph; the panel reads {shown['node'][:60]!r}...")

@@ -2,7 +2,8 @@
 
 Nodes and edges are written in sorted order with their attributes, plus Gephi's
 viz colour (by type) and size (by documents); networkx's `lastmodifieddate` (today's
-date) is left out, so the same graph always gives the same bytes.
+date) is left out, so the same graph always gives the same bytes. Characters XML cannot
+hold are written as U+FFFD, as in the GraphML file (common.xml_safe).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 
 from pipeline.atomic import atomic_path
-from pipeline.export.common import sorted_copy
+from pipeline.export.common import sorted_copy, xml_safe_graph
 from pipeline.export.style import node_radius, type_colour
 
 
 def write_gexf(graph: nx.Graph, path: str | Path) -> None:
     """Write the graph as GEXF 1.2 with viz colours and sizes, atomically."""
-    copy = sorted_copy(graph)
+    copy = xml_safe_graph(sorted_copy(graph))
     for _, attributes in copy.nodes(data=True):
         red, green, blue = (int(type_colour(attributes.get("type", ""))[i:i + 2], 16) for i in (1, 3, 5))
         attributes["viz"] = {"color": {"r": red, "g": green, "b": blue, "a": 1.0}, "size": node_radius(attributes.get("documents", 1))}

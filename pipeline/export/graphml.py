@@ -2,19 +2,23 @@
 
 Every attribute is declared once with a name and one type (string, int or double) for
 nodes or for edges; no value is ever missing or None. Nodes and edges are written in
-sorted order, so the same graph always gives the same bytes.
+sorted order, so the same graph always gives the same bytes. Characters XML cannot hold
+(control characters, U+FFFE, U+FFFF, lone surrogates) are written as U+FFFD
+(common.xml_safe); the Parquet tables keep the text as it was read.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import networkx as nx
 from lxml import etree
 
 from pipeline.atomic import atomic_path
-from pipeline.export.common import attribute_names
+from pipeline.errors import InputError
+from pipeline.export.common import attribute_names, xml_safe
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 SCHEMA = "http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
@@ -34,7 +38,7 @@ def _format(value) -> str:
         if not math.isfinite(value):
             raise ValueError(f"attribute value {value!r} cannot be written to GraphML")
         return repr(value)
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _keys(items: list[dict], for_: str, taken: set[str]) -> list[tuple[str, str, str]]:
@@ -68,12 +72,12 @@ def write_graphml(graph: nx.Graph, path: str | Path) -> None:
             with xf.element("graph", {"id": "G", "edgedefault": "undirected"}):
                 xf.write("\n")
                 for node, attrs in nodes:
-                    element = etree.Element("node", {"id": str(node)})
+                    element = etree.Element("node", {"id": xml_safe(str(node))})
                     for key_id, name, _ in node_keys:
                         etree.SubElement(element, "data", {"key": key_id}).text = _format(attrs[name])
                     xf.write(element, "\n")
                 for source, target, attrs in edges:
-                    element = etree.Element("edge", {"source": source, "target": target})
+                    element = etree.Element("edge", {"source": xml_safe(source), "target": xml_safe(target)})
                     for key_id, name, _ in edge_keys:
                         etree.SubElement(element, "data", {"key": key_id}).text = _format(attrs[name])
                     xf.write(element, "\n")
@@ -81,5 +85,12 @@ def write_graphml(graph: nx.Graph, path: str | Path) -> None:
 
 
 def read_graphml(path: str | Path) -> nx.Graph:
-    """Read a GraphML file written by write_graphml back into a NetworkX graph."""
-    return nx.read_graphml(path)
+    """Read a GraphML file (written by write_graphml, or any other) into a NetworkX graph;
+    InputError, naming the position when there is one, when it is not well-formed GraphML."""
+    try:
+        return nx.read_graphml(path)
+    except ParseError as err:
+        line, column = err.position
+        raise InputError(str(path), f"line {line}, column {column}", f"not well-formed XML: {str(err).split(':')[0]}") from None
+    except (nx.NetworkXError, ValueError, KeyError, TypeError) as err:
+        raise InputError(str(path), "", f"not a GraphML graph networkx can read ({err})") from None

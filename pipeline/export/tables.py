@@ -3,7 +3,8 @@
 `nodes.csv` has a row per node: id, then the node attributes; `edges.csv` a row per
 edge: source, target, then the edge attributes (label, name and weight first, then by
 name, as in the GraphML file). Rows are in sorted order; floats are written exactly
-(Python's repr).
+(Python's repr). A text cell starting with =, +, -, @, tab or CR is written with a
+leading single quote, so a spreadsheet shows it instead of running it (common.csv_cell).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import networkx as nx
 import pandas as pd
 
 from pipeline.atomic import atomic_open
-from pipeline.export.common import attribute_names, sorted_copy
+from pipeline.export.common import attribute_names, csv_cell, sorted_copy
 
 
 def write_tables(graph: nx.Graph, nodes_path: str | Path, edges_path: str | Path) -> None:
@@ -26,11 +27,11 @@ def write_tables(graph: nx.Graph, nodes_path: str | Path, edges_path: str | Path
     with atomic_open(nodes_path) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["id", *node_names])
-        writer.writerows([node, *(d.get(n, "") for n in node_names)] for node, d in copy.nodes(data=True))
+        writer.writerows([csv_cell(node), *(csv_cell(d.get(n, "")) for n in node_names)] for node, d in copy.nodes(data=True))
     with atomic_open(edges_path) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["source", "target", *edge_names])
-        writer.writerows([u, v, *(d.get(n, "") for n in edge_names)] for u, v, d in copy.edges(data=True))
+        writer.writerows([csv_cell(u), csv_cell(v), *(csv_cell(d.get(n, "")) for n in edge_names)] for u, v, d in copy.edges(data=True))
 
 
 def read_tables(nodes_path: str | Path, edges_path: str | Path) -> nx.Graph:

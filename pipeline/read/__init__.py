@@ -7,7 +7,9 @@ dropped silently.
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -47,9 +49,10 @@ def list_inputs(paths: Iterable[str | Path], fmt: str | None = None) -> list[tup
     inputs = []
     for path in map(Path, paths):
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                if detect_format(child):
-                    inputs.append((child, fmt or detect_format(child)))
+            found = [p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".") and detect_format(p)]
+            if not found:
+                raise InputError(str(path), "", f"no file to read in this folder (extensions read: {', '.join(_EXTENSIONS)}, also .gz)")
+            inputs.extend((child, fmt or detect_format(child)) for child in found)
         elif path.is_file():
             file_format = fmt or detect_format(path)
             if file_format is None:
@@ -57,7 +60,18 @@ def list_inputs(paths: Iterable[str | Path], fmt: str | None = None) -> list[tup
             inputs.append((path, file_format))
         else:
             raise InputError(str(path), "", "no such file or folder")
+    for path, _ in inputs:
+        _check_name(path)
     return inputs
+
+
+def _check_name(path: Path) -> None:
+    """InputError when a file name is not valid UTF-8: the tables and rejects.jsonl name each record's file."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise InputError(shown, "", "the file name is not valid UTF-8: rename the file") from None
 
 
 def _reader(fmt: str, fields: FieldMap) -> Callable[[Path], Iterable[Record | Rejection]]:
@@ -70,9 +84,21 @@ def _reader(fmt: str, fields: FieldMap) -> Callable[[Path], Iterable[Record | Re
     }[fmt]
 
 
-def read_file(path: str | Path, fmt: str, fields: FieldMap = FieldMap()) -> Iterable[Record | Rejection]:
-    """Read one file in the given format."""
-    return _reader(fmt, fields)(Path(path))
+def read_file(path: str | Path, fmt: str, fields: FieldMap = FieldMap()) -> Iterator[Record | Rejection]:
+    """Read one file in the given format. A file that breaks off (a truncated or corrupt
+    .gz, a failing disk) is an InputError naming the file and the last record read."""
+    path = Path(path)
+    position = "before the first record"
+    try:
+        for item in _reader(fmt, fields)(path):
+            position = f"after {item.position}"
+            yield item
+    except EOFError:
+        raise InputError(str(path), position, "truncated gzip file (it ends before its end-of-stream marker)") from None
+    except (gzip.BadGzipFile, zlib.error) as err:
+        raise InputError(str(path), position, f"corrupt gzip file ({err})") from None
+    except OSError as err:
+        raise InputError(str(path), position, f"read error ({err.strerror or err})") from None
 
 
 def read_corpus(paths: Iterable[str | Path], fmt: str | None = None, fields: FieldMap = FieldMap()) -> Iterator[Record | Rejection]:

@@ -12,6 +12,8 @@ from pipeline.read.fields import FieldMap
 from pipeline.read.records import BAD_ENCODING, MALFORMED, Record, Rejection, make_record
 from pipeline.read.source import open_binary
 
+FIELD_LIMIT = 2**31 - 1  # csv's default limit is 131,072 characters a field; a longer record is rejected later, as too long
+
 
 def _has_bad_bytes(values) -> bool:
     return any(isinstance(v, str) and any("\udc80" <= c <= "\udcff" for c in v) for v in values)
@@ -20,6 +22,7 @@ def _has_bad_bytes(values) -> bool:
 def read_delimited(path: str | Path, fields: FieldMap = FieldMap(), delimiter: str = ",") -> Iterator[Record | Rejection]:
     """Yield a Record or a Rejection for each row of a CSV (delimiter ",") or TSV ("\\t") file."""
     source = str(path)
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     with open_binary(path) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.DictReader(text, delimiter=delimiter)
@@ -41,10 +44,10 @@ def read_delimited(path: str | Path, fields: FieldMap = FieldMap(), delimiter: s
                 raise InputError(source, f"line {reader.line_num}", f"unreadable CSV ({err})") from None
             record_number += 1
             position = f"line {reader.line_num}"
-            if None in row or None in row.values():
-                yield Rejection(source, position, f"{MALFORMED}: {len(header)} columns expected", row.get(fields.id))
-            elif _has_bad_bytes(row.values()):
+            if _has_bad_bytes([*row.values(), *row.get(None, ())]):
                 yield Rejection(source, position, f"{BAD_ENCODING}: not valid UTF-8", None)
+            elif None in row or None in row.values():
+                yield Rejection(source, position, f"{MALFORMED}: {len(header)} columns expected", row.get(fields.id))
             else:
                 yield make_record(
                     source, position, row.get(fields.id), row.get(fields.title), row.get(fields.abstract),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from pipeline.read.fields import FieldMap
 from pipeline.read.records import BAD_ENCODING, MALFORMED, Record, Rejection, make_record
@@ -15,24 +15,40 @@ def read_jsonl(path: str | Path, fields: FieldMap = FieldMap()) -> Iterator[Reco
     """Yield a Record or a Rejection for each non-blank line of a JSONL file (.jsonl, .jsonl.gz)."""
     source = str(path)
     with open_binary(path) as handle:
-        for line_number, raw in enumerate(handle, start=1):
-            position = f"line {line_number}"
-            try:
-                line = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
-            except UnicodeDecodeError as err:
-                yield Rejection(source, position, f"{BAD_ENCODING}: {err.reason} at byte {err.start}")
-                continue
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                yield Rejection(source, position, f"{MALFORMED}: {err.msg} at column {err.colno}")
-                continue
-            if not isinstance(obj, dict):
-                yield Rejection(source, position, f"{MALFORMED}: not a JSON object")
-                continue
-            yield make_record(
-                source, position, obj.get(fields.id), obj.get(fields.title), obj.get(fields.abstract),
-                obj.get(fields.year), obj.get(fields.journal) or "",
-            )
+        for number, obj in json_objects(handle, source):
+            if isinstance(obj, Rejection):
+                yield obj
+            else:
+                yield make_record(
+                    source, f"line {number}", obj.get(fields.id), obj.get(fields.title), obj.get(fields.abstract),
+                    obj.get(fields.year), obj.get(fields.journal) or "",
+                )
+
+
+def read_id_text_lines(lines: Iterable[bytes], source: str = "<stdin>") -> Iterator[Record | Rejection]:
+    """Yield a Record or a Rejection for each non-blank line {"id": ..., "text": ...} (`annotate -`);
+    only those two keys are read, and a line without an id takes its line number."""
+    for number, obj in json_objects(lines, source):
+        yield obj if isinstance(obj, Rejection) else make_record(source, f"line {number}", obj.get("id", str(number)), "", obj.get("text"))
+
+
+def json_objects(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, dict | Rejection]]:
+    """(line number, its JSON object or the Rejection of the line) for each non-blank line of UTF-8 bytes."""
+    for number, raw in enumerate(lines, start=1):
+        position = f"line {number}"
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            yield number, Rejection(source, position, f"{BAD_ENCODING}: {err.reason} at byte {err.start}")
+            continue
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            obj = Rejection(source, position, f"{MALFORMED}: {err.msg} at column {err.colno}")
+        except (ValueError, RecursionError) as err:  # a number of over 4,300 digits; nesting deeper than Python's stack
+            obj = Rejection(source, position, f"{MALFORMED}: {str(err).split(';')[0]}")
+        if not isinstance(obj, (dict, Rejection)):
+            obj = Rejection(source, position, f"{MALFORMED}: not a JSON object")
+        yield number, obj

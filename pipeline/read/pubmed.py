@@ -88,5 +88,5 @@ def read_pubmed_xml(path: str | Path) -> Iterator[Record | Rejection]:
                     del parent[0]
         except etree.XMLSyntaxError as err:
             line, column = err.position if err.position else (0, 0)
-            message = str(err.msg).split(", line ")[0] if err.msg else "not well-formed"
+            message = " ".join(str(err.msg).split(", line ")[0].split()) if err.msg else "not well-formed"
             raise InputError(source, f"line {line}, column {column}", f"not well-formed XML: {message}") from None

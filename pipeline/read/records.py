@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Reasons a record is rejected (the first words of Rejection.reason).
@@ -9,6 +10,10 @@ EMPTY_TEXT = "empty text"
 BAD_ENCODING = "bad encoding"
 MALFORMED = "malformed record"
 DUPLICATE_ID = "duplicate id"
+TOO_LONG = "too long"
+
+YEARS = (1, 9999)  # the years a record may carry (documents.parquet's year is an int32; 0 means "no year" in the graph)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half of a UTF-16 pair: JSON's "\ud800" decodes to one, UTF-8 cannot hold it
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,25 @@ def parse_year(value) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"year {value!r} is not a number")
     if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if len(text) >= 4 and text[:4].isdigit():
-        return int(text[:4])
-    raise ValueError(f"year {value!r} is not a number")
+        year = value
+    else:
+        text = str(value).strip()
+        if not (len(text) >= 4 and text[:4].isdigit()):
+            raise ValueError(f"year {value!r} is not a number")
+        year = int(text[:4])
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"year {value!r} out of range ({YEARS[0]} to {YEARS[1]})")
+    return year
+
+
+def _lone_surrogate(fields: dict) -> str | None:
+    """The first field holding a lone surrogate, as "U+D800 in abstract", or None (values that are not text are passed over)."""
+    for name, value in fields.items():
+        for text in value if isinstance(value, tuple) else (value,):
+            found = _SURROGATE.search(text) if isinstance(text, str) else None
+            if found:
+                return f"U+{ord(found.group()):04X} in {name}"
+    return None
 
 
 def make_record(source: str, position: str, doc_id, title, abstract, year=None, journal="", mesh=()) -> Record | Rejection:
@@ -72,6 +91,10 @@ def make_record(source: str, position: str, doc_id, title, abstract, year=None, 
     if doc_id is None or str(doc_id).strip() == "":
         return Rejection(source, position, f"{MALFORMED}: no id")
     doc_id = str(doc_id).strip()
+    surrogate = _lone_surrogate({"id": doc_id, "title": title, "abstract": abstract, "journal": journal, "mesh": tuple(mesh)})
+    if surrogate:
+        printable_id = doc_id.encode("utf-8", "backslashreplace").decode("utf-8")
+        return Rejection(source, position, f"{BAD_ENCODING}: lone surrogate {surrogate}", printable_id)
     for name, value in (("title", title), ("abstract", abstract), ("journal", journal)):
         if value is not None and not isinstance(value, str):
             return Rejection(source, position, f"{MALFORMED}: {name} is not a string", doc_id)
@@ -84,6 +107,15 @@ def make_record(source: str, position: str, doc_id, title, abstract, year=None, 
     except ValueError as err:
         return Rejection(source, position, f"{MALFORMED}: {err}", doc_id)
     return Record(doc_id, title, abstract, source, position, year, (journal or "").strip(), tuple(mesh))
+
+
+def check_length(record: Record, limit: int) -> Record | Rejection:
+    """The record, or its rejection when its text is longer than the pipeline takes
+    (spaCy's nlp.max_length, 1,000,000 characters by default)."""
+    length = len(record.text)
+    if length <= limit:
+        return record
+    return Rejection(record.source, record.position, f"{TOO_LONG}: {length:,} characters (limit {limit:,})", record.doc_id)
 
 
 class FirstSeen:
