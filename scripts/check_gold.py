@@ -173,7 +173,7 @@ def label_conflicts(records: list[tuple[str, dict]]) -> dict[str, dict[str, int]
 def main(argv: list[str]) -> int:
     """Check the files, print errors and review lists; 1 if any error, else 0."""
     if not argv:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        print("usage: " + __doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     files = jsonl_files(argv)
     records, errors = read_records(files)
