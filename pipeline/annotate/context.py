@@ -67,9 +67,9 @@ TERMINATIONS = (
 # this order.
 CATEGORIES = ("pseudo", "negation_before", "negation_after", "hedge", "termination")
 
-for _name in ("negated", "hedged"):
+for _name, _default in (("negated", False), ("hedged", False), ("negation_cue", None), ("hedge_cue", None)):
     if not Span.has_extension(_name):
-        Span.set_extension(_name, default=False)
+        Span.set_extension(_name, default=_default)
 
 
 class ConceptContext:
@@ -114,8 +114,10 @@ class ConceptContext:
         for ent in doc.ents:
             sentence = sentence_of(starts, ent.start)
             in_sentence = [t for t in triggers if starts[sentence] <= t[1] and t[2] <= ends[sentence]]
-            ent._.negated = _in_scope(ent, in_sentence, "negation_before", "negation_after")
-            ent._.hedged = _in_scope(ent, in_sentence, "hedge", "hedge")
+            negation = _in_scope(ent, in_sentence, "negation_before", "negation_after")
+            hedge = _in_scope(ent, in_sentence, "hedge", "hedge")
+            ent._.negated, ent._.negation_cue = negation is not None, negation and _characters(doc, negation)
+            ent._.hedged, ent._.hedge_cue = hedge is not None, hedge and _characters(doc, hedge)
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
@@ -123,21 +125,27 @@ class ConceptContext:
             yield self(doc)
 
 
-def _in_scope(ent: Span, triggers: list[tuple[str, int, int]], before: str, after: str) -> bool:
-    """Whether a `before` trigger precedes the entity, or an `after` trigger follows it, in its clause."""
+def _characters(doc: Doc, tokens: tuple[int, int]) -> tuple[int, int]:
+    start, end = tokens
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+
+
+def _in_scope(ent: Span, triggers: list[tuple[str, int, int]], before: str, after: str) -> tuple[int, int] | None:
+    """The (start, end) tokens of the nearest `before` trigger that precedes the entity, or
+    `after` trigger that follows it, in its clause; None when there is none."""
     preceding = [t for t in triggers if t[2] <= ent.start]
     following = [t for t in triggers if t[1] >= ent.end]
-    for category, _, _ in reversed(preceding):  # nearest first; a termination closes the clause
+    for category, start, end in reversed(preceding):  # nearest first; a termination closes the clause
         if category == "termination":
             break
         if category == before:
-            return True
-    for category, _, _ in following:
+            return start, end
+    for category, start, end in following:
         if category == "termination":
             break
         if category == after:
-            return True
-    return False
+            return start, end
+    return None
 
 
 @Language.factory(
