@@ -105,7 +105,7 @@ def test_context_errors_are_listed_with_their_sentence(nlp, tmp_path):
     result = evaluate_context(nlp, [document])
     assert result[GOLD_MENTIONS]["negated"]["precision"] == 0.5 and result[GOLD_MENTIONS]["negated"]["recall"] == 1.0
     assert result["errors"] == [{"doc_id": "N2", "mention": "diarrhea", "flag": "negated", "kind": "spurious",
-                                 "cue": "was unchanged", "sentence": "Fos rose in the BLA but not in the CeA; diarrhea was unchanged."}]
+                                 "cue": "unchanged", "sentence": "Fos rose in the BLA but not in the CeA; diarrhea was unchanged."}]
 
 
 def test_a_flagged_corpus_reports_its_context(nlp, tmp_path):
