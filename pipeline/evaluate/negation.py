@@ -76,9 +76,15 @@ def flag_gold_mentions(nlp: Language, documents: Iterable[GoldDocument], context
         yield doc, {entity: predicted_context(ent) for entity, ent in zip(placed, doc.ents)}
 
 
-def flag_pipeline_mentions(nlp: Language, documents: Iterable[GoldDocument]) -> Iterator[tuple[Doc, dict[GoldEntity, MentionContext]]]:
-    """For each document, the Doc the whole pipeline makes of it and the flags of its mentions, by span."""
-    docs = nlp.pipe((make_doc(nlp, document.record) for document in documents), batch_size=64)
+def flag_pipeline_mentions(nlp: Language, documents: Iterable[GoldDocument], context: Callable[[Doc], Doc] | None = None) -> Iterator[tuple[Doc, dict[GoldEntity, MentionContext]]]:
+    """For each document, the Doc the whole pipeline makes of it and the flags of its mentions,
+    by span; with `context`, that flags the mentions in place of the pipeline's concept_context."""
+    docs = (make_doc(nlp, document.record) for document in documents)
+    if context is None:
+        docs = nlp.pipe(docs, batch_size=64)
+    else:
+        with nlp.select_pipes(disable=[CONTEXT, *nlp.pipe_names[nlp.pipe_names.index(CONTEXT) + 1:]]):
+            docs = [context(doc) for doc in nlp.pipe(docs, batch_size=64)]
     for doc in docs:
         yield doc, {GoldEntity(ent.start_char, ent.end_char, ent.label_): predicted_context(ent) for ent in doc.ents}
 
@@ -130,11 +136,12 @@ def _report(scores: dict[str, FlagScores]) -> dict:
     return {flag: {**vars(s), **s.metrics()} for flag, s in scores.items()}
 
 
-def evaluate_context(nlp: Language, documents: list[GoldDocument]) -> dict:
-    """Negation and hedging scores on the gold mentions and end to end, with the errors on the gold mentions."""
+def evaluate_context(nlp: Language, documents: list[GoldDocument], context: Callable[[Doc], Doc] | None = None) -> dict:
+    """Negation and hedging scores on the gold mentions and end to end, with the errors on
+    the gold mentions; by the pipeline's concept_context, or by `context` in its place."""
     flagged = [d for d in documents if d.context]
-    on_gold = list(flag_gold_mentions(nlp, flagged))
-    end_to_end = list(flag_pipeline_mentions(nlp, flagged))
+    on_gold = list(flag_gold_mentions(nlp, flagged, context))
+    end_to_end = list(flag_pipeline_mentions(nlp, flagged, context))
     return {
         "documents": len(flagged),
         GOLD_MENTIONS: _report(score_context((d, p) for d, (_, p) in zip(flagged, on_gold))),
