@@ -3,7 +3,8 @@
     .venv/bin/python scripts/medspacy_context.py corpora/gold/dev [--json out.json]
 
 Three components flag the same mentions (pipeline/evaluate/negation.py: on the gold
-mentions, and end to end in lexicon mode, `--ner` for the NER):
+mentions, and end to end on the pipeline's mentions, with the NER as `neuroconcepts eval`
+runs it, or without it with `--no-ner`):
 
 - `medspacy default`: medspaCy's ConText with its own English rules (clinical, from the
   VA); NEGATED_EXISTENCE is `negated`, POSSIBLE_EXISTENCE `hedged`;
@@ -109,7 +110,7 @@ def medspacy_component(nlp: Language, rules: str) -> Callable[[Doc], Doc]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gold", type=Path, help="a gold file or folder with negation and hedging flags")
-    parser.add_argument("--ner", action="store_true", help="end to end with the NER (default: lexicon mode)")
+    parser.add_argument("--no-ner", dest="ner", action="store_false", default=None, help="end to end without the NER (lexicon mode)")
     parser.add_argument("--json", type=Path, help="also write the scores as JSON")
     args = parser.parse_args(argv)
     try:

@@ -97,6 +97,7 @@ def test_a_predicate_without_an_object_negates_its_subject(context_nlp):
     assert negated(context_nlp, "[Haloperidol] given for 3 days had no significant effect.") == ["Haloperidol"]
     assert negated(context_nlp, "Lesions of the [CeA] reduced freezing, whereas lesions of the [BNST] did not.") == ["BNST"]
     assert negated(context_nlp, "[Hyperphagia] failed to develop in these rats.") == ["Hyperphagia"]
+    assert negated(context_nlp, "[Fos] could not be detected at this age.") == ["Fos"]
     # a verb with an object that is no concept: the subject is still the agent
     assert negated(context_nlp, "Activity of the [HPA axis] does not predict resilience.") == []
 

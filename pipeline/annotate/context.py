@@ -8,10 +8,10 @@ component's config section `triggers`, one list per kind, and each kind has a di
 - `negation_predicate` ("did not", "no", "failed to"...) negates the mentions after it, to
   the end of its clause; the agent before it is not negated ("clonidine did not reduce
   jumping": jumping only). When its predicate has no object (no mention after it in its
-  clause, and at most one word, its verb, before a comma or a preposition; "effect",
-  "change"... are no object: `words.empty_objects`), it negates the mentions before it
-  instead: their subject is what is denied ("fluoxetine had no effect", "stimulation of
-  the mPFC did not");
+  clause, and at most one word, its verb, before a comma or a preposition; auxiliaries,
+  adverbs in -ly and `words.empty_objects` such as "effect" do not count), it negates the
+  mentions before it instead: their subject is what is denied ("fluoxetine had no
+  effect", "stimulation of the mPFC did not", "X could not be detected");
 - `negation_forward` ("without", "absence of", "neither"...) negates the mentions after
   it only: an adjunct ("X rose without changes in Y") leaves its clause affirmed;
 - `negation_backward` ("unchanged", "unaffected", "ineffective"...) negates the mentions
@@ -126,7 +126,7 @@ WORDS = {
     "empty_objects": ("effect", "effects", "change", "changes", "difference", "differences", "significant"),
     "pseudo_predicates": (
         "understood", "known", "clear", "established", "studied", "investigated", "examined", "explored",
-        "addressed", "controlled", "elucidated", "characterized", "characterised", "determined", "hold",
+        "addressed", "controlled", "elucidated", "characterized", "characterised", "determined", "resolved", "hold",
     ),
 }
 COORDINATORS = ("and", "or")
@@ -313,7 +313,7 @@ class _Scope:
         for word in tokens.lowers[cue_end:clause_end]:
             if word == context.comma or word in context.prepositions or word in context.circumstances:
                 break
-            if word not in context.empty_objects:
+            if word not in context.empty_objects and word not in context.auxiliaries:
                 text = context.strings[word]
                 words += text.isalpha() and not text.endswith("ly")
         return words <= 1
