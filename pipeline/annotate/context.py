@@ -130,14 +130,15 @@ WORDS = {
     ),
 }
 COORDINATORS = ("and", "or")
-# Words between "and" and a cue that leave the cue in a second predicate ("X decreased and
-# was unchanged"), and between a negation and a pseudo predicate ("not yet fully understood").
+# Words that may stand between "and" and a cue in a second predicate ("X decreased and was
+# unchanged") and between a negation and a pseudo predicate ("not yet fully understood"),
+# and that are no object of a negated predicate ("X could not be detected").
 AUXILIARIES = ("was", "were", "is", "are", "be", "been", "has", "have", "had", "remained", "remains", "yet", "well")
 
 # Overlapping matches are resolved so that a pseudo trigger wins over the triggers inside
 # it, then longer phrases over shorter ones ("was not" over "not"), then by this order.
 CATEGORIES = tuple(TRIGGERS)
-RANK = {category: i for i, category in enumerate(("pseudo", *(c for c in CATEGORIES if c != "pseudo")))}
+RANK = {category: i for i, category in enumerate(CATEGORIES)}
 # Whether each kind reaches the mentions after it, before it.
 NEGATION_DIRECTIONS = {
     "negation_predicate": (True, False), "negation_forward": (True, False), "negation_backward": (False, True),

@@ -28,6 +28,9 @@ class Cue:
     text: str
 
 
+FLAG_CUES = {"negated": "negation_cue", "hedged": "hedge_cue"}  # each flag of MentionContext, and the field of its cue
+
+
 @dataclass(frozen=True)
 class MentionContext:
     """The gold negation and hedging flags of one entity, with the cue of each true flag."""

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import InputError
-from pipeline.evaluate.corpus import Cue, GoldDocument, GoldEntity, MentionContext, gold_document
+from pipeline.evaluate.corpus import FLAG_CUES, Cue, GoldDocument, GoldEntity, MentionContext, gold_document
 from pipeline.kb import LABELS
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "corpora" / "gold"
 DEFAULT_GOLD = GOLD_DIR / "gold.jsonl"
 GOLD_DEV, GOLD_TEST = GOLD_DIR / "dev", GOLD_DIR / "test"
-FLAGS = {"negated": "negation_cue", "hedged": "hedge_cue"}  # flag -> the key of its cue
 
 
 def gold_files(path: str | Path) -> list[Path]:
@@ -59,7 +58,7 @@ def _read_file(path: Path) -> Iterator[GoldDocument]:
                     raise ValueError(f"entity {e['text']!r} does not match the text at {e['start']}-{e['end']}")
                 entity = GoldEntity(e["start"], e["end"], e["label"])
                 entities.append(entity)
-                if any(flag in e for flag in FLAGS):
+                if any(flag in e for flag in FLAG_CUES):
                     context[entity] = _mention_context(e, text)
         except json.JSONDecodeError as err:
             raise InputError(source, position, f"not JSON: {err.msg} at column {err.colno}") from None
@@ -71,7 +70,7 @@ def _read_file(path: Path) -> Iterator[GoldDocument]:
 def _mention_context(entity: dict, text: str) -> MentionContext:
     """The flags of a version-2 entity and the cue of each true one (checked against the text)."""
     flags, cues = {}, {}
-    for flag, cue_key in FLAGS.items():
+    for flag, cue_key in FLAG_CUES.items():
         value = entity[flag]
         if not isinstance(value, bool):
             raise ValueError(f"entity {entity['text']!r}: {flag} is {value!r}, not true or false")
@@ -83,4 +82,4 @@ def _mention_context(entity: dict, text: str) -> MentionContext:
             if text[cue["start"]:cue["end"]] != cue["text"]:
                 raise ValueError(f"{cue_key} {cue['text']!r} of {entity['text']!r} does not match the text at {cue['start']}-{cue['end']}")
             cues[cue_key] = Cue(cue["start"], cue["end"], cue["text"])
-    return MentionContext(flags["negated"], flags["hedged"], cues.get("negation_cue"), cues.get("hedge_cue"))
+    return MentionContext(**flags, **cues)

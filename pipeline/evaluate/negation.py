@@ -23,12 +23,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.annotate import make_doc
-from pipeline.evaluate.corpus import Cue, GoldDocument, GoldEntity, MentionContext
+from pipeline.evaluate.corpus import FLAG_CUES, Cue, GoldDocument, GoldEntity, MentionContext
 from pipeline.evaluate.scoring import _f1, _ratio
 
 SENTENCIZER, CONTEXT = "pysbd_rule_sentencizer", "concept_context"
-FLAGS = ("negated", "hedged")
-CUES = {"negated": "negation_cue", "hedged": "hedge_cue"}
 GOLD_MENTIONS, END_TO_END = "gold_mentions", "end_to_end"
 
 
@@ -95,7 +93,7 @@ def _overlap(a: Cue | None, b: Cue | None) -> bool:
 
 def score_context(pairs: Iterable[tuple[GoldDocument, dict[GoldEntity, MentionContext]]]) -> dict[str, FlagScores]:
     """Scores of each flag over the gold mentions that carry flags and have a prediction."""
-    scores = {flag: FlagScores() for flag in FLAGS}
+    scores = {flag: FlagScores() for flag in FLAG_CUES}
     for document, predicted in pairs:
         for entity in document.entities:
             gold = document.context.get(entity)
@@ -108,7 +106,7 @@ def score_context(pairs: Iterable[tuple[GoldDocument, dict[GoldEntity, MentionCo
                 counts.predicted += guess
                 if truth and guess:
                     counts.correct += 1
-                    counts.cue_correct += _overlap(getattr(gold, CUES[flag]), getattr(predicted[entity], CUES[flag]))
+                    counts.cue_correct += _overlap(getattr(gold, FLAG_CUES[flag]), getattr(predicted[entity], FLAG_CUES[flag]))
     return scores
 
 
@@ -119,10 +117,10 @@ def context_errors(document: GoldDocument, doc: Doc, predicted: dict[GoldEntity,
         gold, guess = document.context.get(entity), predicted.get(entity)
         if gold is None or guess is None:
             continue
-        for flag in FLAGS:
+        for flag in FLAG_CUES:
             if getattr(gold, flag) == getattr(guess, flag):
                 continue
-            cue = getattr(gold if getattr(gold, flag) else guess, CUES[flag])
+            cue = getattr(gold if getattr(gold, flag) else guess, FLAG_CUES[flag])
             span = doc.char_span(entity.start, entity.end, alignment_mode="expand")
             errors.append({
                 "doc_id": document.record.doc_id, "mention": document.record.text[entity.start:entity.end], "flag": flag,
