@@ -8,7 +8,9 @@ Modes:
   merge policy); ``combined:<policy>``: merged by each other policy.
 
 Corpora: WhiteText dev and AnatEM test from ../shared/corpora (skipped, with the
-reason, when absent) and the project's corpora/gold (always).
+reason, when absent) and the project's corpora/gold (always), its dev and test parts
+(skipped when absent). On a corpus whose mentions carry negation and hedging flags,
+those are scored too (negation.py).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from pipeline.annotate.linking import THRESHOLD
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.corpus import GoldDocument, GoldEntity
-from pipeline.evaluate.gold import DEFAULT_GOLD, read_gold
+from pipeline.evaluate.gold import DEFAULT_GOLD, GOLD_DEV, GOLD_TEST, read_gold
 from pipeline.evaluate.linking import linking_accuracy
+from pipeline.evaluate.negation import evaluate_context
 from pipeline.evaluate.scoring import score
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.kb import LABELS
@@ -51,7 +54,7 @@ class Corpus:
     leave_out: Callable[[str], bool] | None = None  # spans (gold and predicted) whose text is not scored
 
 
-def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> list[Corpus]:
+def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD, gold_dev: Path = GOLD_DEV, gold_test: Path = GOLD_TEST) -> list[Corpus]:
     """The evaluation corpora, in report order."""
     return [
         Corpus("whitetext_dev", "WhiteText dev (144 J Comp Neurol abstracts, brain-region mentions)", ("BRAIN_REGION",),
@@ -63,6 +66,8 @@ def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> list[Co
         Corpus("anatem_test", "AnatEM test (404 documents), nervous-system mentions mapped to our labels (see pipeline/evaluate/anatem.py)",
                ("BRAIN_REGION", "NEURAL_SYSTEM"), shared / "anatem", read_anatem),
         Corpus("gold", "corpora/gold (the project's annotated abstracts, all seven labels)", LABELS, gold, read_gold),
+        Corpus("gold_dev", "gold dev (corpora/gold/dev: all seven labels, negation and hedging flags)", LABELS, gold_dev, read_gold),
+        Corpus("gold_test", "gold test (corpora/gold/test: all seven labels, negation and hedging flags)", LABELS, gold_test, read_gold),
     ]
 
 
@@ -124,7 +129,7 @@ def evaluate_corpus(corpus: Corpus, nlp: Language) -> dict:
     for document, modes in zip(documents, predictions(nlp, documents)):
         for mode, spans in modes.items():
             by_mode.setdefault(mode, []).append((document, {e for e in spans if scored(document, e)}))
-    return {
+    result = {
         "description": corpus.description, "documents": len(documents),
         "gold_mentions": sum(len(d.entities) for d in documents),
         "modes": {
@@ -133,6 +138,9 @@ def evaluate_corpus(corpus: Corpus, nlp: Language) -> dict:
         },
         "errors": {mode: top_errors(pairs) for mode, pairs in by_mode.items()},
     }
+    if any(d.context for d in documents):
+        result["context"] = evaluate_context(nlp, documents)
+    return result
 
 
 def evaluate(nlp: Language, shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> dict:

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 from pipeline.atomic import atomic_open
+from pipeline.evaluate.negation import END_TO_END, GOLD_MENTIONS
 
 EVAL_JSON = "eval.json"
 EVAL_MD = "eval.md"
 COMMAND = "make eval  (= .venv/bin/neuroconcepts eval --out reports)"
+CONTEXT_ERRORS = 10  # negation and hedging errors listed in eval.md
 METRICS = ("strict_p", "strict_r", "strict_f1", "lenient_p", "lenient_r", "lenient_f1")
 
 SCORING_NOTE = """\
@@ -63,9 +65,29 @@ def render_markdown(results: dict) -> str:
         lines += _scores_table(corpus["modes"]) + [""]
         mode = "combined" if "combined" in corpus["errors"] else "lexicon"
         lines += [f"Commonest strict errors ({mode}):", ""] + _errors(corpus["errors"][mode]) + [""]
+        if "context" in corpus:
+            lines += _context(corpus["context"])
     if "linking" in results:
         lines += _linking(results["linking"])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _context(context: dict) -> list[str]:
+    """Negation and hedging per mention (pipeline/evaluate/negation.py): both settings, then some errors."""
+    lines = [
+        f"Negation and hedging, per mention ({context['documents']} documents with flags): on the gold mentions "
+        "(the gold spans as entities, the context component alone) and end to end (the pipeline's "
+        "mentions that equal a gold mention). Cue: share of the mentions flagged by both whose cue overlaps the gold cue.", "",
+        "| setting | flag | mentions | gold | predicted | P | R | F1 | cue |", "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for setting, name in ((GOLD_MENTIONS, "gold mentions"), (END_TO_END, "end to end")):
+        for flag, s in context[setting].items():
+            lines.append(f"| {name} | {flag} | {s['mentions']} | {s['gold']} | {s['predicted']} | "
+                         f"{s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['cue_accuracy']:.3f} |")
+    errors = context["errors"]
+    lines += ["", f"Errors on the gold mentions ({len(errors)}; the first {min(len(errors), CONTEXT_ERRORS)}, all in {EVAL_JSON}):", ""]
+    lines += [f"- {e['doc_id']} {e['flag']} {e['kind']}: {e['mention']!r} (cue {e['cue']!r}): {e['sentence']}" for e in errors[:CONTEXT_ERRORS]]
+    return lines + [""]
 
 
 def _linking(linking: dict) -> list[str]:
@@ -95,6 +117,8 @@ def summary_lines(results: dict) -> list[str]:
         for mode, labels in corpus["modes"].items():
             overall = labels[list(labels)[-1]]
             lines.append(f"{name:14} {mode:24} strict F1 {overall['strict_f1']:.3f}  lenient F1 {overall['lenient_f1']:.3f}")
+        for flag, s in corpus.get("context", {}).get(GOLD_MENTIONS, {}).items():
+            lines.append(f"{name:14} {flag + ' (gold mentions)':24} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}")
     return lines
 
 
