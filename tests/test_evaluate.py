@@ -11,7 +11,7 @@ from pipeline.errors import InputError
 from pipeline.evaluate.anatem import anatem_label, read_anatem
 from pipeline.evaluate.corpus import GoldEntity
 from pipeline.evaluate.evaluation import COMBINED, LEXICON, corpora, evaluate_corpus
-from pipeline.evaluate.gold import DEFAULT_GOLD, read_gold
+from pipeline.evaluate.gold import GOLD_DEV, GOLD_TEST, gold_files, read_gold
 from pipeline.evaluate.report import EVAL_JSON, EVAL_MD, write_report
 from pipeline.evaluate.scoring import ALL, score
 from pipeline.evaluate.whitetext import read_whitetext
@@ -121,14 +121,16 @@ def test_anatem_offsets_that_miss_the_text_fail(tmp_path):
 
 
 def test_project_gold_corpus_reads_whole():
-    documents = list(read_gold())
-    assert len(documents) >= 30
-    assert {e.label for d in documents for e in d.entities} == set(LABELS)
-    assert sum(len(d.entities) for d in documents) >= 1000
+    dev, test = list(read_gold(GOLD_DEV)), list(read_gold(GOLD_TEST))
+    assert len(dev) + len(test) >= 100 and len(test) >= 40
+    for part in (dev, test):
+        assert {e.label for d in part for e in d.entities} == set(LABELS)
+        assert sum(len(d.entities) for d in part) >= 1500
+    assert not {d.record.doc_id for d in dev} & {d.record.doc_id for d in test}
 
 
 def test_gold_reader_names_the_bad_line(tmp_path):
-    good = DEFAULT_GOLD.read_text(encoding="utf-8").splitlines()[0]
+    good = gold_files(GOLD_DEV)[0].read_text(encoding="utf-8").splitlines()[0]
     record = json.loads(good)
     record["entities"][0]["start"] += 1
     path = tmp_path / "gold.jsonl"
@@ -138,9 +140,9 @@ def test_gold_reader_names_the_bad_line(tmp_path):
 
 
 def test_gold_corpus_evaluation_scores_every_label_and_mode(nlp):
-    gold = [c for c in corpora() if c.name == "gold"][0]
+    gold = [c for c in corpora() if c.name == "gold_dev"][0]
     result = evaluate_corpus(gold, nlp)
-    assert result["gold_mentions"] == sum(len(d.entities) for d in read_gold())
+    assert result["gold_mentions"] == sum(len(d.entities) for d in read_gold(GOLD_DEV))
     expected_modes = {LEXICON} | ({"ner", COMBINED} if "entity_merger" in nlp.pipe_names else set())
     assert expected_modes <= set(result["modes"])
     for mode, table in result["modes"].items():
@@ -151,8 +153,8 @@ def test_gold_corpus_evaluation_scores_every_label_and_mode(nlp):
 
 
 def test_reports_are_deterministic(tmp_path, nlp):
-    gold = [c for c in corpora() if c.name == "gold"][0]
-    results = {"corpora": {"gold": evaluate_corpus(gold, nlp)}}
+    gold = [c for c in corpora() if c.name == "gold_dev"][0]
+    results = {"corpora": {"gold_dev": evaluate_corpus(gold, nlp)}}
     first = [p.read_bytes() for p in write_report(results, tmp_path / "a")]
     second = [p.read_bytes() for p in write_report(results, tmp_path / "b")]
     assert first == second

@@ -8,9 +8,9 @@ Modes:
   merge policy); ``combined:<policy>``: merged by each other policy.
 
 Corpora: WhiteText dev and AnatEM test from ../shared/corpora (skipped, with the
-reason, when absent) and the project's corpora/gold (always), its dev and test parts
-(skipped when absent). On a corpus whose mentions carry negation and hedging flags,
-those are scored too (negation.py).
+reason, when absent) and the project's gold corpus, corpora/gold/dev and
+corpora/gold/test. Its mentions carry negation and hedging flags, which are scored too
+(negation.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pipeline.annotate.linking import THRESHOLD
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.corpus import GoldDocument, GoldEntity
-from pipeline.evaluate.gold import DEFAULT_GOLD, GOLD_DEV, GOLD_TEST, read_gold
+from pipeline.evaluate.gold import GOLD_DEV, GOLD_TEST, read_gold
 from pipeline.evaluate.linking import linking_accuracy
 from pipeline.evaluate.negation import evaluate_context
 from pipeline.evaluate.scoring import score
@@ -54,7 +54,7 @@ class Corpus:
     leave_out: Callable[[str], bool] | None = None  # spans (gold and predicted) whose text is not scored
 
 
-def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD, gold_dev: Path = GOLD_DEV, gold_test: Path = GOLD_TEST) -> list[Corpus]:
+def corpora(shared: Path = DEFAULT_SHARED, gold_dev: Path = GOLD_DEV, gold_test: Path = GOLD_TEST) -> list[Corpus]:
     """The evaluation corpora, in report order."""
     return [
         Corpus("whitetext_dev", "WhiteText dev (144 J Comp Neurol abstracts, brain-region mentions)", ("BRAIN_REGION",),
@@ -65,7 +65,6 @@ def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD, gold_dev: 
                ("BRAIN_REGION",), shared / "whitetext" / "dev.xml", read_whitetext, is_short_form),
         Corpus("anatem_test", "AnatEM test (404 documents), nervous-system mentions mapped to our labels (see pipeline/evaluate/anatem.py)",
                ("BRAIN_REGION", "NEURAL_SYSTEM"), shared / "anatem", read_anatem),
-        Corpus("gold", "corpora/gold (the project's annotated abstracts, all seven labels)", LABELS, gold, read_gold),
         Corpus("gold_dev", "gold dev (corpora/gold/dev: all seven labels, negation and hedging flags)", LABELS, gold_dev, read_gold),
         Corpus("gold_test", "gold test (corpora/gold/test: all seven labels, negation and hedging flags)", LABELS, gold_test, read_gold),
     ]
@@ -143,13 +142,13 @@ def evaluate_corpus(corpus: Corpus, nlp: Language) -> dict:
     return result
 
 
-def evaluate(nlp: Language, shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> dict:
+def evaluate(nlp: Language, shared: Path = DEFAULT_SHARED) -> dict:
     """Evaluate the pipeline in every mode it allows on every corpus present.
 
     A corpus that is absent is listed with the reason it was skipped.
     """
     results: dict = {"corpora": {}}
-    for corpus in corpora(Path(shared), Path(gold)):
+    for corpus in corpora(Path(shared)):
         if not corpus.path.exists():
             results["corpora"][corpus.name] = {"description": corpus.description, "skipped": f"{corpus.path} is absent"}
             continue

@@ -19,7 +19,6 @@ from pipeline.evaluate.corpus import FLAG_CUES, Cue, GoldDocument, GoldEntity, M
 from pipeline.kb import LABELS
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "corpora" / "gold"
-DEFAULT_GOLD = GOLD_DIR / "gold.jsonl"
 GOLD_DEV, GOLD_TEST = GOLD_DIR / "dev", GOLD_DIR / "test"
 
 
@@ -29,7 +28,7 @@ def gold_files(path: str | Path) -> list[Path]:
     return sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
 
 
-def read_gold(path: str | Path = DEFAULT_GOLD) -> Iterator[GoldDocument]:
+def read_gold(path: str | Path) -> Iterator[GoldDocument]:
     """Yield each annotated abstract of a gold file or folder; a line that breaks the
     format raises InputError naming the file and line."""
     for file in gold_files(path):
