@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup run graph test clean eval train kb kb-regions kb-fp linker bench viewer-demo reliability
+.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench viewer-demo reliability
 
 setup: $(STAMP)
 
@@ -15,6 +15,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
 	touch $(STAMP)
+
+# What the tests use beyond Python (they install nothing): Debian's chromium for the viewer,
+# and node with graphology-graphml (npm) for reading our GraphML in JavaScript. CI runs it
+# first (.ci/run); without these tools the tests that need them skip, with CI=true they fail.
+NPM_PACKAGES := graphology@0.26.0 graphology-graphml@0.5.2
+test-tools:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	command -v node >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	test -d .cache/npm/node_modules/graphology-graphml || npm install --no-audit --no-fund --silent --prefix .cache/npm $(NPM_PACKAGES)
 
 run: setup
 	$(BIN)/neuroconcepts run corpora/demo --out out/demo

@@ -3,6 +3,7 @@ base and on a small fixture knowledge base (tests/data/kb) whose contents the te
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,16 @@ from pipeline.annotate.nlp import build_nlp
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 SHARED = REPO.parent / "shared" / "corpora"
+NPM_DIR = REPO / ".cache" / "npm"  # node packages for the tests, installed by `make test-tools`
+
+
+def missing_tool(reason: str) -> None:
+    """A test tool (chromium, node packages) is missing: skip the test, or fail it on CI
+    (CI=true), where `make test-tools` must have installed it. Tests install nothing."""
+    message = f"{reason}; `make test-tools` installs it"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import NPM_DIR, missing_tool
 
 from pipeline.cli import cli
 from pipeline.export import EXPORTS, export_graph, export_paths
@@ -23,8 +23,6 @@ from pipeline.export.vosviewer import read_vosviewer
 from pipeline.kb import DEFAULT_KB_DIR, load_kb
 from pipeline.workflow import graph
 
-NPM_PACKAGES = ("graphology@0.26.0", "graphology-graphml@0.5.2")
-NPM_DIR = Path.home() / ".cache" / "neuroconcepts-tests" / "npm"  # outside the repository, reused between runs
 PARSE_GRAPHML_JS = """
 const fs = require("fs");
 const Graph = require("graphology");
@@ -134,15 +132,11 @@ def test_graph_command_exports_beside_the_graphml(demo_extract, tmp_path):
 
 @pytest.fixture(scope="module")
 def graphology():
-    """node with graphology and graphology-graphml, installed from npm once into NPM_DIR."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed (Debian: apt-get install nodejs npm)")
+    """node with graphology and graphology-graphml (`make test-tools` installs them into NPM_DIR)."""
+    if shutil.which("node") is None:
+        missing_tool("node is not installed")
     if not (NPM_DIR / "node_modules" / "graphology-graphml").is_dir():
-        NPM_DIR.mkdir(parents=True, exist_ok=True)
-        install = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(NPM_DIR), *NPM_PACKAGES],
-                                 capture_output=True, text=True, timeout=300)
-        if install.returncode != 0:
-            pytest.skip(f"npm could not install {' '.join(NPM_PACKAGES)}: {install.stderr.strip()[-300:]}")
+        missing_tool(f"graphology-graphml is not installed in {NPM_DIR}")
     script = NPM_DIR / "parse_graphml.js"
     script.write_text(PARSE_GRAPHML_JS, encoding="utf-8")
     return script

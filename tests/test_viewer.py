@@ -1,5 +1,5 @@
 """The viewer: one self-contained HTML file, tested in a real headless browser (Debian's
-chromium, installed by the fixture when missing), and the static PNG."""
+chromium, which `make test-tools` installs), and the static PNG."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import missing_tool
 from matplotlib.image import imread
 
 from pipeline.cli import cli
@@ -57,16 +58,10 @@ document.getElementById("v").addEventListener("load", () => {
 
 @pytest.fixture(scope="session")
 def chromium():
-    """Debian's chromium, installed with apt-get when missing."""
+    """Debian's chromium (`make test-tools` installs it)."""
     path = shutil.which("chromium")
     if path is None:
-        try:
-            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=300)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, capture_output=True, timeout=600,
-                           env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
-        except (OSError, subprocess.SubprocessError) as err:
-            pytest.skip(f"chromium is not installed and apt-get could not install it: {err}")
-        path = shutil.which("chromium")
+        missing_tool("chromium is not installed")
     return path
 
 
