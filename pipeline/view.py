@@ -27,6 +27,7 @@ from pipeline.export.style import node_radius, type_colour
 
 SEED = 0
 LABELLED = 15  # concepts labelled from the start (most documents first); the others when zoomed in
+GRAPH_FIELDS = ("window", "level", "metric", "min_count", "exclude_negated", "version", "kb_version")  # what made the graph
 EDGE_FIELDS = (
     "sentences", "documents", "weight", "npmi", "association_strength", "jaccard", "log_likelihood", "p_value",
     "affirmed", "negated", "first_year", "last_year",
@@ -83,10 +84,13 @@ def _shown(value):
 
 
 def view_data(graph: nx.Graph) -> dict:
-    """What the viewer draws: nodes (with positions, colours and radii) and edges (with evidence).
+    """What the viewer draws: nodes (with positions, colours and radii), edges (with evidence)
+    and what made the graph (its GraphML graph attributes, GRAPH_FIELDS).
 
     Attributes are passed on as they are, to be shown as text; what is computed with
     (sizes, widths, which concepts are labelled) uses them as numbers, 0 when they are not.
+    Edge widths follow the graph's window: the sentences an edge's concepts share, or in
+    a document-window graph the documents.
     """
     positions = layout(graph)
     nodes = sorted(graph.nodes(data=True), key=lambda item: str(item[0]))
@@ -95,6 +99,8 @@ def view_data(graph: nx.Graph) -> dict:
     shared = "sentences" if graph.graph.get("window", "sentence") == "sentence" else "documents"
     edges = sorted(graph.edges(data=True), key=lambda e: tuple(sorted((str(e[0]), str(e[1])))))
     return {
+        "graph": {name: _shown(graph.graph[name]) for name in GRAPH_FIELDS if name in graph.graph},
+        "shared": shared,
         "labelScale": 2.0,
         "edgeFields": list(EDGE_FIELDS),
         "nodes": [

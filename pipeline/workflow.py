@@ -16,7 +16,7 @@ import networkx as nx
 import pyarrow.parquet as pq
 from spacy.language import Language
 
-from pipeline import outdir
+from pipeline import __version__, outdir
 from pipeline.annotate import AnnotatedDocument, annotate
 from pipeline.atomic import atomic_open, naming
 from pipeline.cooccurrence import (
@@ -200,11 +200,16 @@ def graph(
         out_file.parent.mkdir(parents=True, exist_ok=True)
         counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
         concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
-        concept_graph.graph["level"] = level
+        concept_graph.graph.update(made_by(kb), level=level, min_count=min_count)
         with naming(out_file):
             write_graphml(concept_graph, out_file)
             export_graph(concept_graph, out_file, exports, directories)
     return concept_graph
+
+
+def made_by(kb: KnowledgeBase | None) -> dict[str, str]:
+    """Graph attributes naming what made a graph: the tool's version and the knowledge base's."""
+    return {"version": __version__, "kb_version": kb.version if kb is not None else ""}
 
 
 def check_graph_output(out_file: str | Path, directories: Sequence[str | Path], exports: Sequence[str] = ()) -> None:
@@ -245,7 +250,8 @@ def diff(
             for directory in (directory_a, directory_b)
         ]
     difference = diff_graph(*sides, min_count=min_count, resamples=resamples, seed=seed)
-    difference.graph.update(window=window, level=level, a=str(directory_a), b=str(directory_b))
+    difference.graph.update(made_by(kb), window=window, level=level, min_count=min_count, exclude_negated=int(exclude_negated),
+                            a=str(directory_a), b=str(directory_b))
     write_graphml(difference, out_file)
     export_graph(difference, out_file, [e for e in exports if e != "mentions"])
     return difference

@@ -197,3 +197,24 @@ def test_case_14_viewer_shows_hostile_attributes_as_text(chromium, tmp_path, rec
     assert shown["edge"].count(HOSTILE) >= 8  # both names, relations and their evidence, evidence, documents, statistics
     assert HOSTILE in shown["types"] and shown["heading"] == HOSTILE
     record_property("observed", f"chromium: 0 scripts ran, 0 elements from the graph; the panel reads {shown['node'][:60]!r}...")
+
+
+def test_graphml_records_what_made_it_and_the_viewer_draws_by_its_window(demo_extract, chromium, tmp_path):
+    """A document-window graph read back from GraphML is drawn by documents shared (issue 15)."""
+    out = tmp_path / "documents.graphml"
+    kb = load_kb(DEFAULT_KB_DIR)
+    made = graph([demo_extract], out, kb, window="document", min_count=2, exclude_negated=True)
+    back = nx.read_graphml(out)
+    assert {k: back.graph[k] for k in ("window", "level", "metric", "min_count", "exclude_negated", "kb_version")} == {
+        "window": "document", "level": "leaf", "metric": "count", "min_count": 2, "exclude_negated": 1, "kb_version": kb.version}
+    assert back.graph["version"] == made.graph["version"] and len(kb.version) == 12
+    assert CliRunner().invoke(cli, ["view", str(out)]).exit_code == 0
+    dom = run_chromium(chromium, tmp_path, "--dump-dom", out.with_suffix(".html").as_uri())
+    summary = html.unescape(re.search(r'<div class="muted" id="summary">(.*?)</div>', dom).group(1))
+    assert "width: documents shared" in summary and "window document" in summary and "min count 2" in summary
+    assert "negated mentions left out" in summary and kb.version in summary
+    data = json.loads(html.unescape(re.search(r'<script id="graph-data" type="application/json">(.*?)</script>', dom, re.S).group(1)))
+    u, v, d = max(made.edges(data=True), key=lambda e: e[2]["documents"] - e[2]["sentences"])
+    index = {node["id"]: i for i, node in enumerate(data["nodes"])}
+    edge = next(e for e in data["edges"] if {e["s"], e["t"]} == {index[u], index[v]})
+    assert edge["count"] == d["documents"] != d["sentences"]

@@ -1,8 +1,13 @@
 """GraphML for Gephi and Cytoscape, written as a stream with lxml.
 
 Every attribute is declared once with a name and one type (string, int or double) for
-nodes or for edges; no value is ever missing or None. Nodes and edges are written in
-sorted order, so the same graph always gives the same bytes. Characters XML cannot hold
+the graph, the nodes or the edges; no value is ever missing or None. The graph's own
+attributes record what made it (window, level, metric, min_count, exclude_negated, the
+tool's and the knowledge base's versions: see workflow.graph). Nodes and edges are
+written in sorted order, so the same graph always gives the same bytes. networkx's own
+write_graphml, on a sorted copy, was measured against this writer: it names keys d0,
+d1..., types ints "long", and took 13.6 s against 11.1 s on a 10,000-node,
+200,000-edge graph (README, Outputs). Characters XML cannot hold
 (control characters, U+FFFE, U+FFFF, lone surrogates) are written as U+FFFD
 (common.xml_safe); the Parquet tables keep the text as it was read.
 """
@@ -62,15 +67,20 @@ def write_graphml(graph: nx.Graph, path: str | Path) -> None:
     taken: set[str] = set()
     node_keys = _keys([d for _, d in nodes], "node", taken)
     edge_keys = _keys([d for _, _, d in edges], "edge", taken)
+    graph_keys = [(f"graph_{name}", name, kind) for _, name, kind in _keys([graph.graph], "graph", set())]
     with atomic_path(path) as tmp, etree.xmlfile(str(tmp), encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("graphml", nsmap={None: GRAPHML_NS, "xsi": XSI_NS}, attrib={f"{{{XSI_NS}}}schemaLocation": SCHEMA}):
             xf.write("\n")
-            for for_, keys in (("node", node_keys), ("edge", edge_keys)):
+            for for_, keys in (("graph", graph_keys), ("node", node_keys), ("edge", edge_keys)):
                 for key_id, name, kind in keys:
                     xf.write(etree.Element("key", {"id": key_id, "for": for_, "attr.name": name, "attr.type": kind}), "\n")
             with xf.element("graph", {"id": "G", "edgedefault": "undirected"}):
                 xf.write("\n")
+                for key_id, name, _ in graph_keys:
+                    element = etree.Element("data", {"key": key_id})
+                    element.text = _format(graph.graph[name])
+                    xf.write(element, "\n")
                 for node, attrs in nodes:
                     element = etree.Element("node", {"id": xml_safe(str(node))})
                     for key_id, name, _ in node_keys:

@@ -11,6 +11,7 @@ already known adds its aliases and relations to that concept.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -63,13 +64,14 @@ class Concept:
 
 @dataclass
 class KnowledgeBase:
-    """Concepts by id, in the order they were read."""
+    """Concepts by id, in the order they were read; `version` is a digest of the files they were read from."""
 
     concepts: dict[str, Concept] = field(default_factory=dict)
     origins: dict[str, list[str]] = field(default_factory=dict)
     alias_rules: list[AliasRule] = field(default_factory=list)
     region_level: list[str] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
+    version: str = ""
 
     def add(self, concept: Concept, origin: str = "") -> None:
         """Add a concept; a second row with the same id adds its aliases and relations."""
@@ -159,7 +161,17 @@ def read_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = (
     for path in [*files, *map(Path, extra)]:
         for concept, origin in read_concepts(path):
             kb.add(concept, origin)
+    kb.version = kb_version([*files, *map(Path, extra), Path(kb_dir) / ALIAS_RULES_FILE, region_level_file, Path(kb_dir) / RESOLUTIONS_FILE])
     return kb
+
+
+def kb_version(paths: Iterable[Path]) -> str:
+    """The first 12 hex digits of the SHA-256 of the files' contents (absent files count as empty)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes() if path.is_file() else b"")
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
 
 
 def load_kb(kb_dir: str | Path = DEFAULT_KB_DIR, extra: Iterable[str | Path] = ()) -> KnowledgeBase:
