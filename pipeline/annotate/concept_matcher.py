@@ -65,7 +65,8 @@ anteromedial anterolateral posteromedial posterolateral anterodorsal anteroventr
 posteroventral mediodorsal laterodorsal mediolateral rostrocaudal dorsoventral deep superficial inner
 outer upper lower middle
 """.split())
-# "X-like behavior": a symptom's mention takes in these words after it (guidelines, rule 1).
+# "X-like behavior", "X-related states": a symptom's mention takes in these words after it (guidelines, rule 1).
+LIKE_WORDS = frozenset({"like", "related"})
 LIKE_HEADS = frozenset("behavior behaviors behaviour behaviours state states response responses phenotype".split())
 # Laterality stays out of a brain-region mention (the annotation guidelines, rule 10).
 LATERALITY = frozenset("left right bilateral unilateral ipsilateral contralateral".split())
@@ -151,7 +152,7 @@ class ConceptMatcher:
             self._span(doc, start, end, strings[match_id])
             for kind, matcher in ((SYNONYM, self.synonyms), (ABBREVIATION, self.abbreviations))
             for match_id, start, end in matcher(doc)
-            if self._in_context(doc, kind, start, end)
+            if self._in_context(doc, kind, start, end) and not any(doc[i].is_sent_start for i in range(start + 1, end))
         ]
         spans = filter_spans(spans)
         interrupted, defined_by_names = self._interrupted_names(doc, spans)
@@ -212,9 +213,9 @@ class ConceptMatcher:
         return widened
 
     def _with_like_head(self, doc: Doc, span: Span) -> Span:
-        """A symptom mention widened over "-like behavior" after it ("irritability-like behavior")."""
+        """A symptom mention widened over "-like behavior" or "-related states" after it ("irritability-like behavior")."""
         after = doc[span.end:span.end + 3]
-        if span.label_ != "SYMPTOM" or len(after) < 3 or after[0].text != "-" or after[1].lower_ != "like" or after[2].lower_ not in LIKE_HEADS:
+        if span.label_ != "SYMPTOM" or len(after) < 3 or after[0].text != "-" or after[1].lower_ not in LIKE_WORDS or after[2].lower_ not in LIKE_HEADS:
             return span
         widened = self._span(doc, span.start, span.end + 3, span.kb_id_)
         widened._.long_form = span._.long_form
@@ -267,15 +268,17 @@ class ConceptMatcher:
         for long_form, short in pairs.values():
             if short.end >= len(doc) or doc[short.end].text != ")":
                 continue
-            words = [t.text for t in long_form]
-            for length in range(MAX_INTERRUPTED_HEAD, 0, -1):
+            # the name may begin before the long form, with a name joined by a slash ("dynorphin/kappa opioid receptor (KOR) system")
+            starts = [long_form.start - 2] if long_form.start >= 2 and doc[long_form.start - 1].text == "/" else []
+            for start, length in ((start, length) for start in [*starts, long_form.start] for length in range(MAX_INTERRUPTED_HEAD, 0, -1)):
                 head = doc[short.end + 1:short.end + 1 + length]
                 if len(head) != length or any(t.is_sent_start or t.is_punct for t in head):
                     continue
+                words = [t.text for t in doc[start:long_form.end]]
                 concept_id = next(iter(self.concepts_named(tuple(words + [t.text for t in head]))), None)
                 if concept_id is None:
                     continue
-                found.append(self._span(doc, long_form.start, long_form.end, concept_id))
+                found.append(self._span(doc, start, long_form.end, concept_id))
                 found.append(self._span(doc, short.start, short.end, concept_id))
                 found[-1]._.long_form = long_form
                 own = named.get((long_form.start, long_form.end))
@@ -310,11 +313,12 @@ class ConceptMatcher:
         return defined, undefined - set(defined)
 
     def _abbreviation_spans(self, doc: Doc, defined: dict[str, tuple[str, Span]], fixed: set[tuple[int, int]]) -> list[Span]:
-        """A span for every occurrence of each defined short form (found on the ORTH array);
-        `fixed` spans (the short form inside an interrupted name) are kept as they are."""
+        """A span for every occurrence of each defined short form, and of its plural ("KORs"),
+        found on the ORTH array; `fixed` spans (the short form inside an interrupted name) are
+        kept as they are."""
         if not defined:
             return []
-        by_orth = {self.vocab.strings.add(short): value for short, value in defined.items()}
+        by_orth = {self.vocab.strings.add(written): value for short, value in defined.items() for written in (short, short + "s")}
         orths = doc.to_array(ORTH)
         spans = []
         for i in numpy.flatnonzero(numpy.isin(orths, list(by_orth))):

@@ -34,24 +34,24 @@ MODIFIER_SUFFIXES = (
     "sensitive", "insensitive", "seeking", "taking", "naive", "naïve", "exposed", "withdrawn", "lesioned",
     "injected", "infused", "projecting", "specific", "deficient", "knockout", "null", "paired", "conditioned",
     "stimulated", "activated", "responsive", "producing", "releasing", "synthesizing", "labeled", "labelled",
-    "derived", "targeted", "binding", "receptive", "selective", "free",
+    "derived", "targeted", "binding", "receptive", "selective", "free", "lacking", "preferring",
 )
-MODIFIER_INFIX = r"(?<=[^\W_])-(?=(?:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[^\w-]))"
+MODIFIER_INFIX = r"(?<=[^\W_]|\))-(?=(?:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[^\w-]))"
 # An abbreviation in parentheses glued to the word before it, "nucleus(STh)" (common in
 # WhiteText and in some PubMed records), splits as "nucleus ( STh )"; chemical names such
 # as "bis(2-chloroethyl)" or "(+)-MK-801" keep their parentheses.
-GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)"  # ")" is already split off as a suffix
+GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)|(?<=[^\W_])\)(?=-)"  # ")" ends a token as a suffix, or before a hyphen
 # A slash between two names splits ("dynorphin/kappa", "D1/D2", "5-HT1A/1B"), so that each
 # name can be matched; scispaCy's tokenizer keeps slashes inside tokens. A slash between two
 # numbers stays ("1/2", "mg/kg" keeps letters on both sides and splits harmlessly).
 SLASH_INFIX = r"(?<=[^\W\d_])/(?=[^\W_])|(?<=[^\W_])/(?=[^\W\d_])"
 # The hanging hyphen of a coordination ("mu- and kappa-opioid receptors") splits off the word.
-HANGING_HYPHEN_SUFFIX = r"(?<=[^\W\d_])-$"
+HANGING_HYPHEN_SUFFIX = r"(?<=[^\W_])-$"
 # A hyphen before a capitalised name, or between a short form and a short form or a
 # preposition, joins two names or a prefix and a name ("Intra-CeA", "CeA-vlPAG",
 # "BLA-to-NAc", "N-methyl-D-aspartate"), and arrows join regions ("LH→VTA"):
 # both split, so that each name can be matched (aliases are split the same way).
-CAPITAL_HYPHEN_INFIX = r"(?<=[^\W\d_])-(?=[A-Z])|(?<=[A-Z])-(?=[a-z]+[A-Z])|(?<=[A-Z])-(?=[a-z]{2,}-)|[→←↔]"
+CAPITAL_HYPHEN_INFIX = r"(?<=[^\W\d_])[-–—](?=[A-Z])|(?<=[A-Z\d])[–—](?=[A-Z])|(?<=[A-Z])-(?=[a-z]+[A-Z])|(?<=[A-Z])-(?=[a-z]{2,}-)|[→←↔]"
 
 
 TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"

@@ -5,10 +5,12 @@ the matcher compares); abbreviations by their exact tokens (ORTH). `resolve_patt
 applies the knowledge base's alias rules and settles aliases that several concepts
 share, reporting those no rule settles: the first concept read keeps them.
 
-One rule of the annotation guidelines is applied here for every concept: a drug class
+Two rules of the annotation guidelines are applied here for every concept: a drug class
 named by a receptor or a neurochemical and its role ("KOR antagonist", "CRF1 receptor
 agonist", "FAAH inhibitor") is not matched as a DRUG, so that the receptor or the
-neurochemical is found alone (corpora/gold/GUIDELINES.md, RECEPTOR).
+neurochemical is found alone (corpora/gold/GUIDELINES.md, RECEPTOR); and a pathway named
+by its two regions ("MHb-IPN pathway") is not matched as a NEURAL_SYSTEM, so that the
+regions are (BRAIN_REGION).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ BLOCK = "block"  # a phrase no mention may overlap (alias rule "block")
 # Words that make a drug class of a receptor or neurochemical name ("KOR antagonist").
 DRUG_ROLES = frozenset({"antagonist", "agonist", "blocker", "inhibitor", "modulator", "ligand", "activator"})
 NAMED_IN_DRUG_ROLES = ("RECEPTOR", "NEUROCHEMICAL")
+PATHWAY_HEADS = frozenset({"pathway", "projection", "circuit", "connection", "input", "output"})  # normal forms
 
 
 @dataclass(frozen=True)
@@ -122,16 +125,26 @@ def _named_in_drug_role(pattern: Pattern, kb: KnowledgeBase, names: set[tuple[st
                for cut in range(1, len(key)) for start in range(cut))
 
 
+def _region_pathway(pattern: Pattern, kb: KnowledgeBase, regions: set[str]) -> bool:
+    """Whether a NEURAL_SYSTEM synonym is two region names and a pathway word ("MHb-IPN pathway")."""
+    words = [word for word in pattern.norm_key if word not in ("-", "to", "→")]
+    return (kb[pattern.concept_id].type == "NEURAL_SYSTEM" and len(words) == 3 and words[2] in PATHWAY_HEADS
+            and words[0] in regions and words[1] in regions)
+
+
 def resolve_patterns(kb: KnowledgeBase, patterns: list[Pattern]) -> ResolvedPatterns:
     """Apply the alias rules and settle shared aliases (see the module docstring)."""
     rules = {(rule.rule, _alias_key(rule.alias)): rule for rule in kb.alias_rules}
     never = {(key, rule.concept_id) for (kind, key), rule in rules.items() if kind == "never"}
     role_names = {p.norm_key for p in patterns if p.kind != BLOCK and kb[p.concept_id].type in NAMED_IN_DRUG_ROLES}
     role_names.update((normalize_word(short),) for c in kb if c.type in NAMED_IN_DRUG_ROLES for short in c.abbreviations_if_defined)
+    regions = {p.norm_key[0] for p in patterns if p.kind != BLOCK and len(p.norm_key) == 1 and kb[p.concept_id].type == "BRAIN_REGION"}
+    regions.update(normalize_word(short) for c in kb if c.type == "BRAIN_REGION" for short in c.abbreviations_if_defined)
 
     def is_pruned(pattern: Pattern) -> bool:
         key = _alias_key(pattern.alias)
-        return (key, "") in never or (key, pattern.concept_id) in never or _named_in_drug_role(pattern, kb, role_names)
+        return ((key, "") in never or (key, pattern.concept_id) in never or _named_in_drug_role(pattern, kb, role_names)
+                or _region_pathway(pattern, kb, regions))
 
     def winner(alias: str, claims: list[str]) -> str:
         rule = rules.get(("prefer", _alias_key(alias)))
