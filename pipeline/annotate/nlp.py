@@ -34,7 +34,8 @@ MODIFIER_SUFFIXES = (
     "sensitive", "insensitive", "seeking", "taking", "naive", "naïve", "exposed", "withdrawn", "lesioned",
     "injected", "infused", "projecting", "specific", "deficient", "knockout", "null", "paired", "conditioned",
     "stimulated", "activated", "responsive", "producing", "releasing", "synthesizing", "labeled", "labelled",
-    "derived", "targeted", "binding", "receptive", "selective", "free", "lacking", "preferring",
+    "derived", "targeted", "binding", "receptive", "selective", "free", "lacking", "preferring", "primed",
+    "neutralizing", "based",
 )
 MODIFIER_INFIX = r"(?<=[^\W_]|\))-(?=(?:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[^\w-]))"
 # An abbreviation in parentheses glued to the word before it, "nucleus(STh)" (common in
@@ -46,12 +47,12 @@ GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)|(?<=[^\W_])\)
 # numbers stays ("1/2", "mg/kg" keeps letters on both sides and splits harmlessly).
 SLASH_INFIX = r"(?<=[^\W\d_])/(?=[^\W_])|(?<=[^\W_])/(?=[^\W\d_])"
 # The hanging hyphen of a coordination ("mu- and kappa-opioid receptors") splits off the word.
-HANGING_HYPHEN_SUFFIX = r"(?<=[^\W_])-$"
+HANGING_HYPHEN_SUFFIX = r"(?<=[^\W_])-$|(?<=[^\W_]{2})\+$"  # and the "+" of a marked cell type ("CRF+ neurons")
 # A hyphen before a capitalised name, or between a short form and a short form or a
 # preposition, joins two names or a prefix and a name ("Intra-CeA", "CeA-vlPAG",
 # "BLA-to-NAc", "N-methyl-D-aspartate"), and arrows join regions ("LH→VTA"):
 # both split, so that each name can be matched (aliases are split the same way).
-CAPITAL_HYPHEN_INFIX = r"(?<=[^\W\d_])[-–—](?=[A-Z])|(?<=[A-Z\d])[–—](?=[A-Z])|(?<=[A-Z])-(?=[a-z]+[A-Z])|(?<=[A-Z])-(?=[a-z]{2,}-)|[→←↔]"
+CAPITAL_HYPHEN_INFIX = r"(?<=\bnon)-(?=[a-z])|(?<=[^\W\d_])[-–—](?=[A-Z])|(?<=[A-Z\d])[–—](?=[A-Z])|(?<=[A-Z])-(?=[a-z]+[A-Z])|(?<=[A-Z])-(?=[a-z]{2,}-)|[→←↔]"
 
 
 TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"
