@@ -42,7 +42,7 @@ hypothalamus" one of the hypothalamus. The others stay unlinked (NC:unlinked:...
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -50,7 +50,7 @@ from spacy.util import minibatch
 
 from pipeline.annotate import concept_matcher  # noqa: F401  (registers Span._.concept_source)
 from pipeline.annotate.abbreviations import is_short_form
-from pipeline.annotate.linking import THRESHOLD, Linker, is_linked, unlinked_ids
+from pipeline.annotate.linking import LEXICON_SPANS_KEY, THRESHOLD, Linker, is_linked, link_types, unlinked_ids, unlinked_type
 from pipeline.kb import MODELS_DIR
 
 NER_MODEL_DIR = MODELS_DIR / "ner"
@@ -59,7 +59,6 @@ NER_MODEL_DIR = MODELS_DIR / "ner"
 # It has no tokenizer (built from the config's registered one) and no vocabulary files
 # (scripts/train_ner.py leaves them out).
 NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "pysbd_rule_sentencizer", "abbreviation_detector", "concept_matcher", "lexicon_spans"]
-LEXICON_SPANS_KEY = "lexicon"
 SOURCE_NER = "ner"
 MERGE_POLICIES = ("ner_decides", "longest", "ner_first", "lexicon_first")
 DEFAULT_POLICY = "ner_decides"
@@ -115,8 +114,9 @@ def make_entity_merger(nlp: Language, name: str, policy: str, ner_labels: list[s
     ner_labels are the labels the NER predicts. They are in the config, not read from the
     ner component, because a pipeline rebuilt from its config (a worker process) creates
     this component before the NER's weights and labels are loaded."""
-    linker = Linker(nlp.get_pipe("concept_matcher").kb, threshold) if link else unlinked_ids
-    return EntityMerger(policy, name=name, link=linker, ner_labels=ner_labels)
+    kb = nlp.get_pipe("concept_matcher").kb
+    linker = Linker(kb, threshold) if link else unlinked_ids
+    return EntityMerger(policy, name=name, link=linker, ner_labels=ner_labels, concept_types={concept.id: concept.type for concept in kb})
 
 
 class EntityMerger:
@@ -125,6 +125,7 @@ class EntityMerger:
     def __init__(
         self, policy: str = DEFAULT_POLICY, name: str = "entity_merger",
         link: Callable[[list[Span]], list[str]] = unlinked_ids, ner_labels: Iterable[str] = (),
+        concept_types: Mapping[str, str] | None = None,
     ) -> None:
         if policy not in MERGE_POLICIES:
             raise UnknownMergePolicy(f"unknown merge policy {policy!r}: use one of {', '.join(MERGE_POLICIES)}")
@@ -132,6 +133,7 @@ class EntityMerger:
         self.policy = policy
         self.link = link
         self.ner_labels = frozenset(ner_labels)  # the labels the NER predicts (ner_decides)
+        self.concept_types = concept_types or {}  # concept id -> type, to type linked NER spans
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -143,7 +145,7 @@ class EntityMerger:
             new = [span for spans in kept for span in spans if span._.concept_source is None]
             concept_ids = iter(self.link(new))
             for doc, spans in zip(batch, kept):
-                doc.ents = [span if span._.concept_source else self._ner_span(span, next(concept_ids)) for span in spans]
+                doc.ents = follow_long_forms(doc, [span if span._.concept_source else self._ner_span(span, next(concept_ids)) for span in spans])
                 yield doc
 
     @staticmethod
@@ -152,8 +154,9 @@ class EntityMerger:
         span's label inside it (see the module docstring)."""
         if is_linked(concept_id):
             return concept_id
+        types = link_types(span.label_)
         inside = [entity for entity in span.doc.spans.get(LEXICON_SPANS_KEY, ())
-                  if entity.label == span.label and span.start <= entity.start and entity.end <= span.end]
+                  if entity.label_ in types and span.start <= entity.start and entity.end <= span.end]
         return inside[0].kb_id_ if len(inside) == 1 else concept_id
 
     def _merged(self, doc: Doc) -> list[Span]:
@@ -188,8 +191,9 @@ class EntityMerger:
         kept_tokens = _by_token(merged)
         for span in ner:
             overlapped = _overlapped(span, kept_tokens)
+            types = link_types(span.label_)
             gives_way = (
-                any(other.label != span.label for other in overlapped)          # an entity of another label
+                any(other.label_ not in types for other in overlapped)         # an entity of another type
                 or (len(overlapped) == 1 and len(overlapped[0]) > len(span))    # a longer entity
                 or (len(overlapped) > 1 and _coordinates(span, overlapped))     # a coordination of entities
             )
@@ -200,8 +204,46 @@ class EntityMerger:
             merged.append(span)
         return merged
 
-    @classmethod
-    def _ner_span(cls, span: Span, concept_id: str) -> Span:
-        span = Span(span.doc, span.start, span.end, label=span.label, kb_id=cls._widened_concept(span, concept_id))
+    def _ner_span(self, span: Span, concept_id: str) -> Span:
+        """The kept NER span with its concept, typed by it (see the module docstring)."""
+        concept_id = self._widened_concept(span, concept_id)
+        label = self.concept_types.get(concept_id) if is_linked(concept_id) else None
+        span = Span(span.doc, span.start, span.end, label=label or unlinked_type(span.label_), kb_id=concept_id)
         span._.concept_source = SOURCE_NER
         return span
+
+
+def _defining_entity(long_form: Span, by_end: dict[int, Span]) -> Span | None:
+    """The entity a short form's long form names: the entity that ends where the long form ends and lies inside it."""
+    entity = by_end.get(long_form.end)
+    return entity if entity is not None and entity.start >= long_form.start else None
+
+
+def follow_long_forms(doc: Doc, spans: list[Span]) -> list[Span]:
+    """Short forms take the entity of their long form: "atrial fibrillation (AF)" makes every
+    "AF" of the document that entity's label and concept, and an NER span on a short form
+    whose long form is no entity ("optical coherence tomography (OCT)") is dropped. Lexicon
+    entities on short forms stand (the concept matcher has already decided them)."""
+    by_end = {span.end: span for span in spans}
+    by_start = {span.start: span for span in spans}
+    taken = _by_token(spans)
+    for short in doc._.abbreviations if Doc.has_extension("abbreviations") else ():
+        entity = _defining_entity(short._.long_form, by_end)
+        here = by_start.get(short.start)
+        exact = here is not None and here.end == short.end
+        if entity is None:
+            if exact and here._.concept_source == SOURCE_NER:
+                spans.remove(here)
+                del by_start[short.start]
+            continue
+        if exact and here._.concept_source != SOURCE_NER:
+            continue
+        if exact or not _overlapped(short, taken):
+            if exact:
+                spans.remove(here)
+            follower = Span(doc, short.start, short.end, label=entity.label, kb_id=entity.kb_id)
+            follower._.concept_source = entity._.concept_source
+            spans.append(follower)
+            by_start[short.start] = follower
+            taken.update({i: follower for i in range(short.start, short.end)})
+    return sorted(spans, key=lambda span: span.start)
