@@ -201,7 +201,8 @@ def test_iob_sentences_text_and_mentions(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("Morphine\tB-Chemical\nbad line\n", "tiny.tsv:line 2: expected TOKEN<TAB>TAG"),
+    ("Morphine\tB-Chemical\nbadline\n", "tiny.tsv:line 2: expected TOKEN<TAB>TAG"),
+    ("Morphine\tB-Chemical\nbad line\n", "tiny.tsv:line 2: tag 'line' is not O"),
     ("Morphine\tB\n", "tiny.tsv:line 1: tag 'B' is not O, B-<type> or I-<type>"),
     ("Morphine\tX-Chemical\n", "tiny.tsv:line 1: tag 'X-Chemical'"),
     ("\n\n", "tiny.tsv: no sentences"),

@@ -199,7 +199,7 @@ def test_a_worker_rebuilds_the_same_merge(nlp):
 
     text = "Sensory neurons of the dorsal root ganglia project to the spinal dorsal horn and the lateral CeA."
     worker = _load_pipeline("test-worker-merge", _serialize_pipeline(nlp))
-    assert worker.get_pipe("entity_merger").ner_labels == nlp.get_pipe("entity_merger").ner_labels == {"BRAIN_REGION"}
+    assert worker.get_pipe("entity_merger").ner_labels == nlp.get_pipe("entity_merger").ner_labels == {"BRAIN_REGION", "CHEMICAL", "DISEASE"}
     assert [(e.text, e.kb_id_) for e in worker(text).ents] == [(e.text, e.kb_id_) for e in nlp(text).ents]
 
 
@@ -218,3 +218,17 @@ def test_the_graph_keeps_or_drops_the_concepts_of_unlinked_mentions(demo_extract
     # what remains is as it was: statistics are over all pairs, as with pruning
     for u, v, attributes in dropped.edges(data=True):
         assert kept.edges[u, v]["npmi"] == attributes["npmi"]
+
+
+@needs_model
+def test_the_ner_finds_drugs_and_disorders_the_knowledge_base_does_not_know(nlp):
+    text = ("The anticonvulsant lamotrigine reduced seizures in rats with pilocarpine-induced status epilepticus; "
+            "chronic betaxolol caused bradycardia and nephrotoxicity.")
+    [document] = list(annotate([Record("d1", "", text, "test", "1")], nlp))
+    by_text = {m.text: m for m in document.mentions}
+    for name, label in (("lamotrigine", "DRUG"), ("betaxolol", "DRUG"), ("status epilepticus", "DISORDER"), ("nephrotoxicity", "DISORDER")):
+        mention = by_text[name]
+        assert (mention.label, mention.source) == (label, SOURCE_NER)
+        assert mention.linked == is_linked(mention.concept_id)
+    # the knowledge base's own concepts keep their types and ids
+    assert (by_text["seizures"].label, by_text["seizures"].source) == ("SYMPTOM", "lexicon")

@@ -3,7 +3,8 @@
 The form read, as in the MTL-Bioinformatics-2016 releases of BC5CDR and NCBI disease:
 
 - one token a line, its tag in the last tab-separated field (``B-Chemical``,
-  ``I-Disease``, ``O``); other fields between them are ignored;
+  ``I-Disease``, ``O``; space-separated on a line without a tab); other fields between
+  them are ignored; a UTF-8 byte-order mark is skipped;
 - a blank line (or whitespace only) ends a sentence; ``-DOCSTART-`` lines are skipped;
 - an ``I-X`` that follows ``O`` or another type starts a mention (IOB1, as conlleval
   reads it); a tag that is neither ``O`` nor ``B-``/``I-`` and a type stops the
@@ -163,7 +164,7 @@ def read_iob(path: str | Path) -> Iterator[IobSentence]:
     """Yield the sentences of an IOB file in order; a line that breaks the form raises InputError."""
     source = str(path)
     try:
-        handle = open(path, encoding="utf-8", newline=None)
+        handle = open(path, encoding="utf-8-sig", newline=None)
     except OSError as err:
         raise InputError(source, "", f"cannot read the IOB file: {err.strerror or err}") from None
     tokens: list[str] = []
@@ -188,9 +189,9 @@ def read_iob(path: str | Path) -> Iterator[IobSentence]:
                         sentences += 1
                     tokens, mentions, open_mention = [], [], None
                     continue
-                if "\t" not in line:
-                    raise InputError(source, f"line {line_number}", "expected TOKEN<TAB>TAG (no tab on this line)")
-                fields = line.split("\t")
+                fields = line.split("\t") if "\t" in line else line.split()
+                if len(fields) < 2:
+                    raise InputError(source, f"line {line_number}", "expected TOKEN<TAB>TAG (one field on this line)")
                 token, tag = fields[0], fields[-1].strip()
                 if token == DOCSTART:
                     continue
