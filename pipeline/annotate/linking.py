@@ -78,8 +78,8 @@ ADJECTIVE_ENDINGS = (
 )
 # Head nouns an adjective may stand for ("limbic" for the limbic system).
 ADJECTIVE_HEADS = ("system", "area", "region", "nucleus", "cortex", "lobe")
-# How a part is named with its whole: "{part} of the {whole}", "{whole} {part}"...
 WHOLE_LEVELS = 2  # how far up part_of a region named in the document is taken as the whole of a part
+# How a part is named with its whole: "{part} of the {whole}", "{whole} {part}"...
 PART_OF_WHOLE = ("{part} of the {whole}", "{part} of {whole}", "{whole} {part}", "{part} {whole}")
 INDEX_PARAMS = {"M": 16, "efConstruction": 100, "indexThreadQty": 1, "post": 0}
 

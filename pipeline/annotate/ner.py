@@ -63,6 +63,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
+import numpy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -163,17 +165,20 @@ class EntityMerger:
         """Merge each Doc; the NER's own spans of a whole batch are linked in one call."""
         for batch in minibatch(docs, batch_size):
             kept = [self._merged(doc) for doc in batch]
-            new = [span for spans in kept for span in spans if span._.concept_source is None]
+            # A span's extension values are stored by its offsets, so an NER span can read a
+            # stale concept_source; the lexicon's own spans are told by their boundaries.
+            from_lexicon = [{(span.start, span.end) for span in doc.spans.get(LEXICON_SPANS_KEY, ())} for doc in batch]
+            new = [span for spans, lexicon in zip(kept, from_lexicon) for span in spans if (span.start, span.end) not in lexicon]
             concept_ids = iter(self.link(new))
-            for doc, spans in zip(batch, kept):
-                spans = [span if span._.concept_source else self._ner_span(span, next(concept_ids)) for span in spans]
+            for doc, spans, lexicon in zip(batch, kept, from_lexicon):
+                spans = [span if (span.start, span.end) in lexicon else self._ner_span(span, next(concept_ids)) for span in spans]
                 doc.ents = follow_long_forms(doc, repeat_names(doc, spans) if self.repeat else spans)
                 yield doc
 
     @staticmethod
     def _widened_concept(span: Span, concept_id: str) -> str:
         """concept_id, or, when it is unlinked, the concept of the one lexicon entity of the
-        span's label inside it (see the module docstring)."""
+        span's types inside it (see the module docstring)."""
         if is_linked(concept_id):
             return concept_id
         types = link_types(span.label_)
@@ -245,19 +250,18 @@ def repeat_names(doc: Doc, spans: list[Span]) -> list[Span]:
     """A name the NER found once is found wherever the document repeats it: each other
     occurrence of an NER entity's exact words (of at least MIN_REPEATED_CHARS characters)
     that overlaps no entity becomes the same entity."""
-    positions: dict[int, list[int]] = {}
-    for token in doc:
-        positions.setdefault(token.orth, []).append(token.i)
+    named = [span for span in spans if span._.concept_source == SOURCE_NER and len(span.text) >= MIN_REPEATED_CHARS]
+    if not named:
+        return spans
+    orths = doc.to_array(ORTH)
     taken = _by_token(spans)
     added = []
-    for span in spans:
-        if span._.concept_source != SOURCE_NER or len(span.text) < MIN_REPEATED_CHARS:
-            continue
-        orths = [token.orth for token in span]
-        for start in positions.get(orths[0], ()):
-            end = start + len(orths)
-            if end <= len(doc) and all(doc[start + k].orth == orth for k, orth in enumerate(orths[1:], 1)) \
-                    and not any(i in taken for i in range(start, end)):
+    for span in named:
+        words = orths[span.start:span.end]
+        starts = numpy.flatnonzero(orths[: len(orths) - len(words) + 1] == words[0])
+        for start in starts.tolist():
+            end = start + len(words)
+            if (orths[start:end] == words).all() and not any(i in taken for i in range(start, end)):
                 repeat = Span(doc, start, end, label=span.label, kb_id=span.kb_id)
                 repeat._.concept_source = SOURCE_NER
                 added.append(repeat)
@@ -281,6 +285,8 @@ def follow_long_forms(doc: Doc, spans: list[Span]) -> list[Span]:
             if exact and here._.concept_source == SOURCE_NER:
                 spans.remove(here)
                 del by_start[short.start]
+                for i in range(here.start, here.end):
+                    del taken[i]
             continue
         if exact and here._.concept_source != SOURCE_NER:
             continue
