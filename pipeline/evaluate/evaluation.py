@@ -75,9 +75,9 @@ def corpora(shared: Path = DEFAULT_SHARED, gold: Path = DEFAULT_GOLD) -> list[Co
                ("BRAIN_REGION",), shared / "whitetext" / "dev.xml", read_whitetext, is_short_form),
         Corpus("anatem_test", "AnatEM test (404 documents), nervous-system mentions mapped to our labels (see pipeline/evaluate/anatem.py)",
                ("BRAIN_REGION", "NEURAL_SYSTEM"), shared / "anatem", read_anatem),
-        iob_corpus("bc5cdr_devel", "BC5CDR devel (500 abstracts, IOB; Chemical <- DRUG, NEUROCHEMICAL; Disease <- DISORDER, SYMPTOM)",
+        iob_corpus("bc5cdr_devel", "BC5CDR devel (500 abstracts, 4,581 IOB sentences read ten to a document; Chemical <- DRUG, NEUROCHEMICAL; Disease <- DISORDER, SYMPTOM)",
                    shared / "bc5cdr" / "devel.tsv", ("Chemical", "Disease")),
-        iob_corpus("ncbi_disease_devel", "NCBI disease devel (IOB; Disease <- DISORDER, SYMPTOM)",
+        iob_corpus("ncbi_disease_devel", "NCBI disease devel (923 IOB sentences read ten to a document; Disease <- DISORDER, SYMPTOM)",
                    shared / "ncbi_disease" / "devel.tsv", ("Disease",)),
         Corpus("gold", "corpora/gold (the project's annotated abstracts, all seven labels)", LABELS, gold, read_gold),
     ]
