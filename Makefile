@@ -58,7 +58,8 @@ viewer-demo: setup
 	$(BIN)/python -c "from PIL import Image; Image.open('out/demo/viewer.png').convert('RGB').quantize(colors=128).save('docs/viewer_demo.png', optimize=True)"
 	$(BIN)/python scripts/top_edges.py out/demo/graph.graphml --by log_likelihood -n 10
 
-# Train the NER on ../shared/corpora/whitetext/train.xml and write models/ner (fixed seed).
+# Train the NER (BRAIN_REGION, CHEMICAL, DISEASE) on ../shared/corpora/whitetext/train.xml and
+# bc5cdr/train.tsv and write models/ner (fixed seeds: two runs give the same bytes; about 25 minutes).
 train: setup
 	OMP_NUM_THREADS=1 $(BIN)/python scripts/train_ner.py
 

@@ -153,6 +153,11 @@ def _scale_options(command):
     return wrapper
 
 
+def _unlinked_option(command):
+    return click.option("--unlinked/--no-unlinked", default=True, show_default=True,
+                        help="Keep the concepts of NER mentions linked to no knowledge-base concept (NC:unlinked:..., linked = false), or leave them out of the graph.")(command)
+
+
 def _quiet_option(command):
     return click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")(command)
 
@@ -233,10 +238,11 @@ def extract_command(inputs, out_dir, fmt, field_map, kb_dir, kb_extra, ner, merg
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help=f"GraphML file (default: DIR/{GRAPH_FILE} of the first DIR).")
 @_graph_options
 @_analytics_options
+@_unlinked_option
 @_nlp_options
 @_quiet_option
 @_fail_cleanly
-def graph_command(directories, out_file, window, min_count, level, analytics, kb_dir, kb_extra, quiet):
+def graph_command(directories, out_file, window, min_count, level, analytics, unlinked, kb_dir, kb_extra, quiet):
     """Build the concept graph from one or more extract folders (their counts are added up).
 
     \b
@@ -244,10 +250,11 @@ def graph_command(directories, out_file, window, min_count, level, analytics, kb
       neuroconcepts graph out/baseline out/update --window document --min-count 2 --out both.graphml
       neuroconcepts graph out/demo --level system --out out/demo/systems.graphml
       neuroconcepts graph out/demo --metric association_strength --top-k 5 --exclude-negated --export html --export gexf
+      neuroconcepts graph out/demo --no-unlinked --out out/demo/linked.graphml
     """
     out_file = Path(out_file or Path(directories[0]) / GRAPH_FILE)
     _check_output(out_file, directories, analytics["exports"])
-    concept_graph = graph(directories, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level, **analytics)
+    concept_graph = graph(directories, out_file, _load_kb(kb_dir, kb_extra), window, min_count, level, **analytics, unlinked=unlinked)
     if not quiet:
         _echo_graph(graph_summary(concept_graph), out_file)
 
@@ -258,12 +265,13 @@ def graph_command(directories, out_file, window, min_count, level, analytics, kb
 @_reader_options
 @_graph_options
 @_analytics_options
+@_unlinked_option
 @_nlp_options
 @_ner_options
 @_quiet_option
 @_scale_options
 @_fail_cleanly
-def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analytics, kb_dir, kb_extra, ner, merge_policy, quiet, scale):
+def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analytics, unlinked, kb_dir, kb_extra, ner, merge_policy, quiet, scale):
     """Extract and graph in one go: tables, counts, graph.graphml and summary.json in --out.
 
     \b
@@ -274,7 +282,7 @@ def run_command(inputs, out_dir, fmt, field_map, window, min_count, level, analy
     fields = _fields(field_map)
     nlp = build_nlp(kb_dir, kb_extra, ner, merge_policy)
     extract_options = {"fmt": fmt, "fields": fields, "progress": _progress(quiet), **scale}
-    graph_options = {"window": window, "min_count": min_count, "level": level, **analytics}
+    graph_options = {"window": window, "min_count": min_count, "level": level, **analytics, "unlinked": unlinked}
     summary, _ = run(inputs, out_dir, nlp, extract_options, graph_options)
     if not quiet:
         _echo_extract(summary, out_dir)
@@ -427,22 +435,35 @@ def kb_stats_command(as_json, kb_dir, kb_extra):
 @cli.command("eval")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for eval.md and eval.json.")
 @click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); corpora absent from it are skipped.")
+@click.option("--iob", "iob_file", type=click.Path(dir_okay=False), help="Score only this IOB file (TOKEN<TAB>TAG lines, a blank line after each sentence) on its own types; nothing is written.")
+@click.option("--json", "as_json", is_flag=True, help="With --iob: print one JSON object (sentences, types, all).")
 @_nlp_options
 @_ner_options
 @_fail_cleanly
-def eval_command(out_dir, shared, kb_dir, kb_extra, ner, merge_policy):
-    """Score the extraction against gold corpora (WhiteText dev, AnatEM test, corpora/gold).
+def eval_command(out_dir, shared, iob_file, as_json, kb_dir, kb_extra, ner, merge_policy):
+    """Score the extraction against gold corpora (WhiteText dev, AnatEM test, BC5CDR and
+    NCBI disease devel, corpora/gold), or against one IOB file (--iob).
 
     Strict and lenient precision, recall and F1 per label, for the lexicon alone, the
     NER alone and both combined (and the other ways of merging them); linking accuracy.
+    With --iob, the whole pipeline's strict precision, recall and F1 on the file's types
+    (Chemical <- DRUG, NEUROCHEMICAL; Disease <- DISORDER, SYMPTOM; a type named as one of
+    our labels <- that label; README, Evaluation).
 
     \b
     Example:
       neuroconcepts eval --out reports
+      neuroconcepts eval --iob ../shared/corpora/bc5cdr/devel.tsv --json
     """
-    from pipeline.evaluate.evaluation import DEFAULT_SHARED, evaluate_pipelines
-    from pipeline.evaluate.report import write_report, summary_lines
+    from pipeline.evaluate.evaluation import DEFAULT_SHARED, evaluate_iob, evaluate_pipelines
+    from pipeline.evaluate.report import iob_lines, summary_lines, write_report
 
+    if as_json and not iob_file:
+        raise click.UsageError("--json needs --iob FILE")
+    if iob_file:
+        results = evaluate_iob(build_nlp(kb_dir, kb_extra, ner, merge_policy), iob_file)
+        click.echo(json.dumps(results, sort_keys=True) if as_json else "\n".join(iob_lines(results, iob_file)))
+        return
     results = evaluate_pipelines(Path(shared) if shared else DEFAULT_SHARED, kb_dir, kb_extra, ner, merge_policy)
     for line in summary_lines(results):
         click.echo(line)

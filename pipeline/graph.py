@@ -21,6 +21,7 @@ from typing import Mapping
 import networkx as nx
 import numpy as np
 
+from pipeline.annotate.linking import is_linked
 from pipeline.annotate.species import species_attribute
 from pipeline.cooccurrence import BACKWARD, WINDOW_COLUMNS, ConceptCount, CooccurrenceCounts, PairCount
 from pipeline.edge_stats import DECIMALS, METRICS, edge_statistics, npmi
@@ -74,12 +75,16 @@ def build_graph(
     top_k: int = 0,
     backbone: float | None = None,
     exclude_negated: bool = False,
+    unlinked: bool = True,
 ) -> nx.Graph:
     """The concept graph: nodes are concepts mentioned in at least `min_count` documents,
     edges pairs sharing at least `min_count` windows (sentences or documents), pruned by
     `backbone` (alpha of the disparity filter) and `top_k` (0: no limit); see the module doc.
 
     With `exclude_negated`, negated mentions are left out of every count (counts.affirmed).
+    Without `unlinked`, the concepts of NER mentions linked to no knowledge-base concept
+    (NC:unlinked:...) are left out, with their edges, as pruning leaves them out: the
+    statistics of the other edges stay those over all pairs.
     """
     if window not in WINDOWS:
         raise ValueError(f"window must be one of {', '.join(WINDOWS)}, not {window!r}")
@@ -95,7 +100,7 @@ def build_graph(
     )
     for concept_id in sorted(used.concepts):
         concept = used.concepts[concept_id]
-        if concept.documents >= min_count:
+        if concept.documents >= min_count and (unlinked or is_linked(concept_id)):
             graph.add_node(
                 concept_id, label=concept.name, name=concept.name, type=concept.type,
                 mentions=concept.mentions, documents=concept.documents,

@@ -183,12 +183,14 @@ def graph(
     backbone: float | None = None,
     exclude_negated: bool = False,
     exports: Sequence[str] = (),
+    unlinked: bool = True,
 ) -> nx.Graph:
     """Build the concept graph from one or more extract directories and write it as GraphML.
 
     `level` rolls concepts up the knowledge base's hierarchy (leaf, region or system;
     see pipeline.kb.hierarchy) and needs `kb`. `metric`, `top_k`, `backbone` and
-    `exclude_negated` are those of pipeline.graph.build_graph. `exports` names further
+    `exclude_negated` are those of pipeline.graph.build_graph, and so is `unlinked` (False
+    leaves out the concepts of unlinked NER mentions). `exports` names further
     formats written beside the GraphML file (pipeline.export.EXPORTS).
     """
     if level != "leaf" and kb is None:
@@ -199,7 +201,7 @@ def graph(
     with outdir.shared(directories):
         out_file.parent.mkdir(parents=True, exist_ok=True)
         counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
-        concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
+        concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated, unlinked)
         concept_graph.graph.update(made_by(kb), level=level, min_count=min_count)
         with naming(out_file):
             write_graphml(concept_graph, out_file)

@@ -61,7 +61,7 @@ def test_short_form_defined_as_something_else_is_not_matched(small_nlp):
     found = entities(small_nlp, "We used liquid chromatography (LC). The LC method was validated on the locus coeruleus.")
     assert [(e[0], e[2]) for e in found] == [("locus coeruleus", "UBERON:0002148")]
     found = entities(small_nlp, "Vascular-targeting agents (VTA) act on tumours. VTAs and a VTA dose were tested.")
-    assert found == []
+    assert not [e for e in found if e[0].startswith("VTA")]  # neither the lexicon nor the NER takes VTA for the region here
 
 
 def test_longest_match_wins(small_nlp):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SHARED
+from conftest import DATA, SHARED
 
 from pipeline.errors import InputError
 from pipeline.evaluate.anatem import anatem_label, read_anatem
@@ -174,3 +174,65 @@ def test_short_forms_that_whitetext_leaves_unannotated():
 
     assert all(is_short_form(t) for t in ("PAG", "NTS", "dLGN", "nBOR", "CeA", "BNST"))
     assert not any(is_short_form(t) for t in ("CA1", "V1", "S1", "amygdala", "Amygdala", "locus coeruleus", "A"))
+
+
+IOB = (
+    "-DOCSTART-\tO\n\n"
+    "Morphine\tB-Chemical\n-\tO\ninduced\tO\ndiarrhea\tB-Disease\nin\tO\nParkinson\tB-Disease\n'\tI-Disease\ns\tI-Disease\n"
+    "disease\tI-Disease\n(\tO\nPD\tB-Disease\n)\tO\n.\tO\n"
+    "\n"
+    "Naloxone\tI-Chemical\nreversed\tO\nit\tO\n.\tO\n"
+)
+
+
+def test_iob_sentences_text_and_mentions(tmp_path):
+    from pipeline.evaluate.iob import read_iob, sentence_text, tokens_covering
+
+    path = tmp_path / "tiny.tsv"
+    path.write_text(IOB, encoding="utf-8")
+    first, second = read_iob(path)
+    text, offsets = first.text_and_offsets()
+    assert text == "Morphine-induced diarrhea in Parkinson's disease (PD)."
+    assert [text[a:b] for a, b in (offsets[s] for s, _, _ in first.mentions)] == ["Morphine", "diarrhea", "Parkinson", "PD"]
+    assert first.mentions == ((0, 1, "Chemical"), (3, 4, "Disease"), (5, 9, "Disease"), (10, 11, "Disease"))
+    assert first.line == 3 and second.line == 17
+    assert second.mentions == ((0, 1, "Chemical"),)   # an I- after a sentence break starts a mention (IOB1)
+    assert tokens_covering(offsets, 0, 16) == (0, 3)  # "Morphine-induced" covers three file tokens
+    assert tokens_covering(offsets, 29, 38) == (5, 6)
+    assert sentence_text(["5", "-", "HT", "/", "DA", "ratio", "(", "x", ")", ";", "y"])[0] == "5-HT/DA ratio (x); y"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("Morphine\tB-Chemical\nbadline\n", "tiny.tsv:line 2: expected TOKEN<TAB>TAG"),
+    ("Morphine\tB-Chemical\nbad line\n", "tiny.tsv:line 2: tag 'line' is not O"),
+    ("Morphine\tB\n", "tiny.tsv:line 1: tag 'B' is not O, B-<type> or I-<type>"),
+    ("Morphine\tX-Chemical\n", "tiny.tsv:line 1: tag 'X-Chemical'"),
+    ("\n\n", "tiny.tsv: no sentences"),
+])
+def test_iob_errors_name_the_file_and_line(tmp_path, content, message):
+    from pipeline.evaluate.iob import read_iob
+
+    path = tmp_path / "tiny.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        list(read_iob(path))
+
+
+def test_eval_iob_json_scores_the_files_types_with_our_labels(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    path = tmp_path / "tiny.tsv"
+    # the fixture knowledge base knows morphine (DRUG) and diarrhea (SYMPTOM), not naloxone, PD or Gene
+    path.write_text(IOB + "\nMOR\tB-Gene\nagonists\tO\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "--iob", str(path), "--json", "--kb", str(DATA / "kb"), "--no-ner"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert set(scores) == {"sentences", "types", "all"} and scores["sentences"] == 3
+    assert scores["types"]["Chemical"]["strict"] == {"p": 1.0, "r": 0.5, "f1": round(2 / 3, 4)}
+    assert scores["types"]["Disease"]["strict"] == {"p": 1.0, "r": round(1 / 3, 4), "f1": 0.5}
+    assert scores["types"]["Gene"]["strict"] == {"p": 0.0, "r": 0.0, "f1": 0.0}   # no label maps onto Gene: MOR (RECEPTOR) is not scored
+    assert scores["all"]["strict"] == {"p": 1.0, "r": round(2 / 6, 4), "f1": 0.5}
+    bad = CliRunner().invoke(cli, ["eval", "--iob", str(tmp_path / "absent.tsv"), "--json"])
+    assert bad.exit_code == 1 and "absent.tsv: cannot read the IOB file" in bad.output

@@ -83,7 +83,7 @@ def test_never_and_context_rules(kb_dir):
         HEADER + "VTA\tnever\t\t\tnot in this test\n" + "diarrhea\tcontext\t\twithdrawal|naloxone\tonly as a withdrawal sign\n",
         encoding="utf-8",
     )
-    nlp = build_nlp(kb_dir)
+    nlp = build_nlp(kb_dir, ner=False)  # the rules are the lexicon's; the NER finds the VTA by itself
     text = "The VTA was silent. Diarrhea followed naloxone. Diarrhea was reported by travellers."
     assert [(e[0], e[2]) for e in entities(nlp, text)] == [("Diarrhea", "HP:0002014")]
 

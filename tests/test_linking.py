@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA
 
 from pipeline.annotate.linking import (
-    UNLINKED_PREFIX, Linker, is_linked, linking_form, unlinked_id, unlinked_name, write_linker_index,
+    LEXICON_SPANS_KEY, UNLINKED_PREFIX, Linker, is_linked, linking_form, unlinked_id, unlinked_name, write_linker_index,
 )
 from pipeline.annotate.nlp import build_tokenizer
 from pipeline.kb import load_kb
@@ -73,3 +73,59 @@ def test_linker_survives_pickling_for_worker_processes(linker):
     copy = pickle.loads(pickle.dumps(linker))
     texts = spans([("ventral tegmental areas", "BRAIN_REGION")])
     assert copy(texts) == linker(texts)
+
+
+EXTRA_CONCEPTS = """id\ttype\tname\tsynonyms\tpart_of
+UBERON:0001896\tBRAIN_REGION\tmedulla oblongata\tmedulla\t
+UBERON:0000349\tBRAIN_REGION\tlimbic system\t\t
+UBERON:0016542\tBRAIN_REGION\tlimbic cortex\t\t
+UBERON:0002883\tBRAIN_REGION\tcentral amygdaloid nucleus\tcentral nucleus of the amygdala\tUBERON:0001876
+MESH:D003042\tDRUG\tcocaine\t\t
+CHEBI:18243\tNEUROCHEMICAL\tdopamine\t\t
+HP:0001250\tSYMPTOM\tseizures\tseizure\t
+MESH:D004827\tDISORDER\tepilepsy\t\t
+"""
+
+
+@pytest.fixture(scope="module")
+def wider_linker(tmp_path_factory):
+    """A linker over the fixture knowledge base and a few more concepts."""
+    extra = tmp_path_factory.mktemp("kb") / "extra.tsv"
+    extra.write_text(EXTRA_CONCEPTS, encoding="utf-8")
+    return Linker(load_kb(DATA / "kb", [extra]), cache_dir=None)
+
+
+def test_an_adjective_links_to_the_noun_or_the_structure_it_names(wider_linker):
+    found = wider_linker(spans([
+        ("medullary", "BRAIN_REGION"),          # medulla
+        ("medullary areas", "BRAIN_REGION"),    # the adjective before a generic head
+        ("limbic", "BRAIN_REGION"),             # "limbic system" comes before "limbic cortex"
+        ("amygdaloid", "BRAIN_REGION"),         # amygdala
+        ("cingulate", "BRAIN_REGION"),          # no concept of that name
+    ]))
+    assert found == ["UBERON:0001896", "UBERON:0001896", "UBERON:0000349", "UBERON:0001876", "NC:unlinked:cingulate"]
+
+
+def test_a_part_named_without_its_whole_links_where_the_document_names_the_whole(wider_linker):
+    from spacy.tokens import Span
+
+    tokenizer = build_tokenizer()
+
+    def central_nucleus(text, region, concept_id):
+        doc = tokenizer(text)
+        start = [t.i for t in doc if t.text == "central"][0]
+        region_start = [t.i for t in doc if t.text == region.split()[0]][0]
+        doc.spans[LEXICON_SPANS_KEY] = [Span(doc, region_start, region_start + len(region.split()), label="BRAIN_REGION", kb_id=concept_id)]
+        return wider_linker([Span(doc, start, start + 2, label="BRAIN_REGION")])[0]
+
+    # the basolateral amygdala is part of the amygdala: "central nucleus of the amygdala"
+    assert central_nucleus("Lesions of the basolateral amygdala and of the central nucleus reduced freezing.",
+                           "basolateral amygdala", "UBERON:0006107") == "UBERON:0002883"
+    assert central_nucleus("Cells of the central nucleus project to the locus coeruleus.",
+                           "locus coeruleus", "UBERON:0002148") == "NC:unlinked:central_nucleus"
+
+
+def test_chemical_and_disease_spans_link_to_any_of_their_concept_types(wider_linker):
+    found = wider_linker(spans([("cocaine", "CHEMICAL"), ("dopamine", "CHEMICAL"), ("seizure", "DISEASE"),
+                                ("epilepsy", "DISEASE"), ("epilepsy", "CHEMICAL")]))
+    assert found == ["MESH:D003042", "CHEBI:18243", "HP:0001250", "MESH:D004827", "NC:unlinked:epilepsy"]

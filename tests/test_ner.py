@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from spacy.tokens import Span
 
 from pipeline.annotate import annotate
-from pipeline.annotate.linking import is_linked
+from pipeline.annotate.linking import is_linked, unlinked_id
 from pipeline.annotate.ner import (
     LEXICON_SPANS_KEY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, SOURCE_NER, EntityMerger, UnknownMergePolicy, ner_model_available,
 )
@@ -102,6 +102,42 @@ def test_ner_decides_drops_lexicon_regions_it_left_out_but_keeps_short_forms():
     assert [e[:2] for e in merged("longest", [], lexicon, text)] == [(1, 4), (6, 7), (8, 10), (11, 12)]
 
 
+def test_chemical_and_disease_spans_are_typed_by_the_concept_they_link_to():
+    text = "rats given cocaine or CP-154,526 showed seizures and catatonia"
+    doc = build_tokenizer()(text)
+    doc.spans[LEXICON_SPANS_KEY] = []
+    doc.ents = [Span(doc, 2, 3, label="CHEMICAL"), Span(doc, 4, 5, label="CHEMICAL"),
+                Span(doc, 6, 7, label="DISEASE"), Span(doc, 8, 9, label="DISEASE")]
+    linked = {"cocaine": "MESH:D003042", "seizures": "HP:0001250"}
+    merger = EntityMerger(ner_labels=["BRAIN_REGION", "CHEMICAL", "DISEASE"],
+                          link=lambda spans: [linked.get(span.text, unlinked_id(span)) for span in spans],
+                          concept_types={"MESH:D003042": "DRUG", "HP:0001250": "SYMPTOM"})
+    assert [(e.text, e.label_, e.kb_id_) for e in merger(doc).ents] == [
+        ("cocaine", "DRUG", "MESH:D003042"),
+        ("CP-154,526", "DRUG", "NC:unlinked:cp154,526"),      # an unlinked chemical is a DRUG
+        ("seizures", "SYMPTOM", "HP:0001250"),
+        ("catatonia", "DISORDER", "NC:unlinked:catatonia"),   # an unlinked disease a DISORDER
+    ]
+
+
+def test_short_forms_follow_the_entity_of_their_long_form(small_nlp):
+    text = ("Atrial fibrillation (AF) and optical coherence tomography (OCT) were studied in rats given morphine (MO). "
+            "AF and OCT recurred after MO.")
+    doc = small_nlp.get_pipe("abbreviation_detector")(small_nlp.make_doc(text))
+    at = {(t.text, t.i) for t in doc}
+    first = lambda word, after=0: min(i for w, i in at if w == word and i >= after)
+    period = first(".")
+    morphine = Span(doc, first("morphine"), first("morphine") + 1, label="DRUG", kb_id="MESH:D009020")
+    morphine._.concept_source = "lexicon"
+    doc.spans[LEXICON_SPANS_KEY] = [morphine]
+    doc.ents = [Span(doc, 0, 2, label="DISEASE"), Span(doc, first("OCT", period), first("OCT", period) + 1, label="DISEASE")]
+    ents = EntityMerger(ner_labels=["CHEMICAL", "DISEASE"])(doc).ents
+    found = [(e.text, e.start > period, e.label_, e.kb_id_) for e in ents]
+    assert ("AF", True, "DISORDER", "NC:unlinked:atrial_fibrillation") in found     # the long form's entity
+    assert ("MO", True, "DRUG", "MESH:D009020") in found                           # a lexicon long form too
+    assert not [f for f in found if f[0] == "OCT"]   # an NER span on a short form whose long form is no entity
+
+
 def test_unknown_policy_is_refused():
     with pytest.raises(UnknownMergePolicy, match="use one of ner_decides, longest, ner_first, lexicon_first"):
         EntityMerger("union")
@@ -163,5 +199,36 @@ def test_a_worker_rebuilds_the_same_merge(nlp):
 
     text = "Sensory neurons of the dorsal root ganglia project to the spinal dorsal horn and the lateral CeA."
     worker = _load_pipeline("test-worker-merge", _serialize_pipeline(nlp))
-    assert worker.get_pipe("entity_merger").ner_labels == nlp.get_pipe("entity_merger").ner_labels == {"BRAIN_REGION"}
+    assert worker.get_pipe("entity_merger").ner_labels == nlp.get_pipe("entity_merger").ner_labels == {"BRAIN_REGION", "CHEMICAL", "DISEASE"}
     assert [(e.text, e.kb_id_) for e in worker(text).ents] == [(e.text, e.kb_id_) for e in nlp(text).ents]
+
+
+@needs_model
+def test_the_graph_keeps_or_drops_the_concepts_of_unlinked_mentions(demo_extract, tmp_path):
+    import networkx as nx
+
+    graphs = {}
+    for option in ("--unlinked", "--no-unlinked"):
+        result = CliRunner().invoke(cli, ["graph", str(demo_extract), option, "--out", str(tmp_path / f"{option}.graphml"), "-q"])
+        assert result.exit_code == 0, result.output
+        graphs[option] = nx.read_graphml(tmp_path / f"{option}.graphml")
+    kept, dropped = graphs["--unlinked"], graphs["--no-unlinked"]
+    unlinked = {node for node in kept if not is_linked(node)}
+    assert unlinked and set(dropped) == set(kept) - unlinked
+    # what remains is as it was: statistics are over all pairs, as with pruning
+    for u, v, attributes in dropped.edges(data=True):
+        assert kept.edges[u, v]["npmi"] == attributes["npmi"]
+
+
+@needs_model
+def test_the_ner_finds_drugs_and_disorders_the_knowledge_base_does_not_know(nlp):
+    text = ("The anticonvulsant lamotrigine reduced seizures in rats with pilocarpine-induced status epilepticus; "
+            "chronic betaxolol caused bradycardia and nephrotoxicity.")
+    [document] = list(annotate([Record("d1", "", text, "test", "1")], nlp))
+    by_text = {m.text: m for m in document.mentions}
+    for name, label in (("lamotrigine", "DRUG"), ("betaxolol", "DRUG"), ("status epilepticus", "DISORDER"), ("nephrotoxicity", "DISORDER")):
+        mention = by_text[name]
+        assert (mention.label, mention.source) == (label, SOURCE_NER)
+        assert mention.linked == is_linked(mention.concept_id)
+    # the knowledge base's own concepts keep their types and ids
+    assert (by_text["seizures"].label, by_text["seizures"].source) == ("SYMPTOM", "lexicon")

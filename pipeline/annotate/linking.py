@@ -3,11 +3,24 @@
 scispaCy's CandidateGenerator over a scispaCy KnowledgeBase made from models/kb: every
 concept's preferred name, synonyms and (unambiguous) abbreviations are embedded as
 TF-IDF vectors of character 3-grams, indexed for approximate nearest neighbours with
-nmslib (HNSW, cosine). A span is linked to the most similar concept of its own type
-when the cosine similarity of the best alias reaches THRESHOLD (ties go to the smaller
-concept id); otherwise it stays unlinked, with the deterministic id
-NC:unlinked:<normalised text>, so the graph keeps it as its own node without merging
-it into a wrong concept.
+nmslib (HNSW, cosine). A span is linked to the most similar concept of the types its
+NER label may take (LINK_TYPES: a BRAIN_REGION span may name a brain region or a neural
+system, a CHEMICAL span a DRUG or a NEUROCHEMICAL, a DISEASE span a DISORDER or a
+SYMPTOM) when the cosine similarity of the best alias reaches THRESHOLD (ties go to the
+smaller concept id). Below it, two exact-name rules are tried (Linker.by_rules):
+
+- an adjective is read as the noun it derives from (ADJECTIVE_ENDINGS: "medullary" ->
+  "medulla", "thalamic" -> "thalamus", "amygdaloid" -> "amygdala") or as the name of
+  the structure it qualifies (ADJECTIVE_HEADS: "limbic" -> "limbic system");
+- a span that names a part without its whole ("central nucleus") is read with each
+  brain region the document names elsewhere, and the regions those are part of
+  ("central nucleus of the amygdala" beside "basolateral amygdala"); the nearest such
+  region wins.
+
+Either must give exactly one concept's name or synonym. Otherwise the span stays
+unlinked, with the deterministic id NC:unlinked:<normalised text>, so the graph keeps it
+as its own node without merging it into a wrong concept. The entity merger types a
+linked span by its concept, an unlinked one by UNLINKED_TYPE.
 
 scispaCy 0.6.2's create_tfidf_ann_index stores the vectors in float16, which scipy
 >= 1.11 refuses; the vectorizer and index are built here in float32 instead and laid
@@ -28,7 +41,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from spacy.tokens import Span
 
@@ -41,6 +54,7 @@ if TYPE_CHECKING:  # scikit-learn, nmslib and scispaCy's linking load only when 
     from scispacy.linking_utils import Entity
 
 UNLINKED_PREFIX = "NC:unlinked:"
+LEXICON_SPANS_KEY = "lexicon"  # doc.spans key of the concept matcher's entities, kept aside by lexicon_spans (ner.py)
 _WORD_SEPARATORS = re.compile(r"[\s\-‐‑–—/]+")
 LINKER_DIR = MODELS_DIR / "linker"
 FINGERPRINT_FILE = "kb.sha256"
@@ -48,6 +62,25 @@ THRESHOLD = 0.9       # cosine similarity of the best alias; chosen on held-out 
 NEIGHBOURS = 20       # aliases retrieved per mention before keeping the concepts of the span's type
 EF_SEARCH = 200
 CACHE_SIZE = 100_000  # linked mention texts remembered by a Linker
+# The concept types an NER label may be linked to; UNLINKED_TYPE is the type of a span linked to none.
+LINK_TYPES = {
+    "BRAIN_REGION": ("BRAIN_REGION", "NEURAL_SYSTEM"),
+    "CHEMICAL": ("DRUG", "NEUROCHEMICAL"),
+    "DISEASE": ("DISORDER", "SYMPTOM"),
+}
+UNLINKED_TYPE = {"BRAIN_REGION": "BRAIN_REGION", "CHEMICAL": "DRUG", "DISEASE": "DISORDER"}
+# Adjective endings and the noun endings they derive from, tried in this order
+# (medullary -> medulla, cerebellar -> cerebellum, thalamic -> thalamus, mesencephalic ->
+# mesencephalon, hippocampal -> hippocampus, septal -> septum, amygdaloid -> amygdala, cortical -> cortex).
+ADJECTIVE_ENDINGS = (
+    ("ary", "a"), ("ar", "um"), ("ar", "a"), ("ar", "us"), ("ic", "us"), ("ic", "on"), ("ic", "a"), ("ic", "um"),
+    ("al", "us"), ("al", "um"), ("al", "a"), ("oid", "a"), ("ical", "ex"),
+)
+# Head nouns an adjective may stand for ("limbic" for the limbic system).
+ADJECTIVE_HEADS = ("system", "area", "region", "nucleus", "cortex", "lobe")
+WHOLE_LEVELS = 2  # how far up part_of a region named in the document is taken as the whole of a part
+# How a part is named with its whole: "{part} of the {whole}", "{whole} {part}"...
+PART_OF_WHOLE = ("{part} of the {whole}", "{part} of {whole}", "{whole} {part}", "{part} {whole}")
 INDEX_PARAMS = {"M": 16, "efConstruction": 100, "indexThreadQty": 1, "post": 0}
 
 
@@ -64,6 +97,21 @@ def is_linked(concept_id: str) -> bool:
 def unlinked_name(concept_id: str) -> str:
     """The name of an unlinked mention's concept: its normalised words."""
     return concept_id.removeprefix(UNLINKED_PREFIX).replace("_", " ")
+
+
+def unlinked_type(label: str) -> str:
+    """The type of an NER span of this label that no concept was found for (the label itself for a concept type)."""
+    return UNLINKED_TYPE.get(label, label)
+
+
+def link_types(label: str) -> tuple[str, ...]:
+    """The concept types an NER span of this label may be linked to."""
+    return LINK_TYPES.get(label, (label,))
+
+
+def adjective_nouns(word: str) -> list[str]:
+    """The nouns an adjective may derive from, by ADJECTIVE_ENDINGS ("medullary" -> ["medulla"])."""
+    return [word[: -len(ending)] + noun for ending, noun in ADJECTIVE_ENDINGS if word.endswith(ending) and len(word) > len(ending) + 2]
 
 
 def unlinked_ids(spans: list[Span]) -> list[str]:
@@ -152,6 +200,12 @@ class Linker:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.entities = linker_entities(kb)
         self.types = {entity.concept_id: entity.types[0] for entity in self.entities}
+        self.by_name: dict[str, set[str]] = {}  # linking form of every name and synonym -> concept ids
+        self.names: dict[str, list[str]] = {}   # concept id -> linking forms of its name and synonyms
+        for entity in self.entities:
+            for form in (entity.canonical_name, *entity.aliases):
+                self.by_name.setdefault(form, set()).add(entity.concept_id)
+                self.names.setdefault(entity.concept_id, []).append(form)
         self.generator = self._candidate_generator()
         self._cache: dict[tuple[str, str], tuple[str | None, float]] = {}
 
@@ -182,16 +236,62 @@ class Linker:
         if len(self._cache) + len(queries) > CACHE_SIZE:
             self._cache.clear()
         for (text, label), candidates in zip(queries, self.generator([text for text, _ in queries], NEIGHBOURS)):
-            scored = [(-max(c.similarities), c.concept_id) for c in candidates if self.types[c.concept_id] == label and max(c.similarities) > 0]
+            types = link_types(label)
+            scored = [(-max(c.similarities), c.concept_id) for c in candidates if self.types[c.concept_id] in types and max(c.similarities) > 0]
             self._cache[text, label] = (min(scored)[1], -min(scored)[0]) if scored else (None, 0.0)
         return [self._cache[text, label] for text, label in zip(texts, labels)]
 
+    def named(self, forms: Iterable[str], label: str) -> set[str]:
+        """The concepts of the label's link types that have one of the forms as name or synonym."""
+        types = link_types(label)
+        return {c for form in forms for c in self.by_name.get(form, ()) if self.types[c] in types}
+
+    @staticmethod
+    def _adjective_forms(words: list[str]) -> Iterator[list[str]]:
+        """The names an adjective may stand for, most likely first: the noun it derives from, then
+        the adjective with each head ("limbic system"); an adjective before a generic head
+        ("medullary areas") is read without the head too."""
+        stems = [words, words[:-1]] if len(words) > 1 and words[-1] in ADJECTIVE_HEADS else [words]
+        for stem in stems:
+            nouns = adjective_nouns(stem[-1]) if stem else []
+            if nouns:
+                yield [" ".join([*stem[:-1], noun]) for noun in nouns]
+                yield from ([" ".join([*stem, head])] for head in ADJECTIVE_HEADS)
+
+    def by_rules(self, span: Span) -> str | None:
+        """The concept of an adjective or of a part named without its whole (see the module docstring), or None."""
+        form = linking_form(span.text)
+        words = form.split()
+        for forms in self._adjective_forms(words):
+            found = self.named(forms, span.label_)
+            if found:
+                return found.pop() if len(found) == 1 else None
+        if span.label_ != "BRAIN_REGION":
+            return None
+        nearest = sorted(
+            (abs(entity.start - span.start), entity.kb_id_) for entity in span.doc.spans.get(LEXICON_SPANS_KEY, ())
+            if entity.label_ == "BRAIN_REGION" and not (span.start <= entity.start < span.end) and entity.kb_id_ in self.names
+        )
+        for whole in dict.fromkeys(ancestor for _, region in nearest for ancestor in self._wholes(region)):
+            found = self.named((p.format(part=form, whole=name) for p in PART_OF_WHOLE for name in self.names[whole]), span.label_)
+            if len(found) == 1:
+                return found.pop()
+        return None
+
+    def _wholes(self, region: str) -> list[str]:
+        """A region and the regions it is part of, up to WHOLE_LEVELS levels up (the basolateral amygdala, the amygdala...)."""
+        wholes, level = [region], [region]
+        for _ in range(WHOLE_LEVELS):
+            level = [parent for concept in level for parent in self.kb[concept].part_of if parent in self.names]
+            wholes += level
+        return wholes
+
     def __call__(self, spans: list[Span]) -> list[str]:
-        """The concept id of each span, or its NC:unlinked: id below the threshold."""
+        """The concept id of each span, or its NC:unlinked: id when neither similarity nor the rules place it."""
         if not spans:
             return []
         best = self.best([linking_form(span.text) for span in spans], [span.label_ for span in spans])
-        return [concept if concept and similarity >= self.threshold else unlinked_id(span)
+        return [concept if concept and similarity >= self.threshold else self.by_rules(span) or unlinked_id(span)
                 for span, (concept, similarity) in zip(spans, best)]
 
     def __reduce__(self):

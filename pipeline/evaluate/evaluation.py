@@ -31,9 +31,10 @@ from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.corpus import GoldDocument, GoldEntity
 from pipeline.evaluate.gold import GOLD_DEV, GOLD_TEST, read_gold
+from pipeline.evaluate.iob import IobDocument, label_types, read_iob_documents
 from pipeline.evaluate.linking import linking_accuracy
 from pipeline.evaluate.negation import evaluate_context
-from pipeline.evaluate.scoring import score
+from pipeline.evaluate.scoring import Scores, score
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.kb import LABELS
 
@@ -52,6 +53,18 @@ class Corpus:
     path: Path
     read: Callable[[Path], Iterable[GoldDocument]]
     leave_out: Callable[[str], bool] | None = None  # spans (gold and predicted) whose text is not scored
+    # predicted spans as the corpus scores them (an IOB corpus: its types, its tokens); None: as they are
+    map_prediction: Callable[[GoldDocument, GoldEntity], GoldEntity | None] | None = None
+
+
+def iob_corpus(name: str, description: str, path: Path, types: tuple[str, ...]) -> Corpus:
+    """A token-level IOB corpus (pipeline/evaluate/iob.py), scored on its own types."""
+    mapping = label_types(types)
+
+    def on_file_tokens(document: IobDocument, entity: GoldEntity) -> GoldEntity | None:
+        return document.file_span(entity.start, entity.end, mapping[entity.label]) if entity.label in mapping else None
+
+    return Corpus(name, description, types, path, read_iob_documents, map_prediction=on_file_tokens)
 
 
 def corpora(shared: Path = DEFAULT_SHARED, gold_dev: Path = GOLD_DEV, gold_test: Path = GOLD_TEST) -> list[Corpus]:
@@ -65,6 +78,10 @@ def corpora(shared: Path = DEFAULT_SHARED, gold_dev: Path = GOLD_DEV, gold_test:
                ("BRAIN_REGION",), shared / "whitetext" / "dev.xml", read_whitetext, is_short_form),
         Corpus("anatem_test", "AnatEM test (404 documents), nervous-system mentions mapped to our labels (see pipeline/evaluate/anatem.py)",
                ("BRAIN_REGION", "NEURAL_SYSTEM"), shared / "anatem", read_anatem),
+        iob_corpus("bc5cdr_devel", "BC5CDR devel (500 abstracts, 4,581 IOB sentences read ten to a document; Chemical <- DRUG, NEUROCHEMICAL; Disease <- DISORDER, SYMPTOM)",
+                   shared / "bc5cdr" / "devel.tsv", ("Chemical", "Disease")),
+        iob_corpus("ncbi_disease_devel", "NCBI disease devel (923 IOB sentences read ten to a document; Disease <- DISORDER, SYMPTOM)",
+                   shared / "ncbi_disease" / "devel.tsv", ("Disease",)),
         Corpus("gold_dev", "gold dev (corpora/gold/dev: all seven labels, negation and hedging flags)", LABELS, gold_dev, read_gold),
         Corpus("gold_test", "gold test (corpora/gold/test: all seven labels, negation and hedging flags)", LABELS, gold_test, read_gold),
     ]
@@ -89,7 +106,7 @@ def predictions(nlp: Language, documents: list[GoldDocument]) -> Iterator[dict[s
         return
     merger = nlp.get_pipe("entity_merger")
     mergers = {COMBINED: merger} | {
-        f"{COMBINED}:{policy}": EntityMerger(policy, link=merger.link, ner_labels=merger.ner_labels) for policy in MERGE_POLICIES if policy != merger.policy
+        f"{COMBINED}:{policy}": EntityMerger(policy, link=merger.link, ner_labels=merger.ner_labels, concept_types=merger.concept_types) for policy in MERGE_POLICIES if policy != merger.policy
     }
     with nlp.select_pipes(disable=["entity_merger"]):
         for doc in nlp.pipe(docs, batch_size=64):
@@ -127,6 +144,8 @@ def evaluate_corpus(corpus: Corpus, nlp: Language) -> dict:
 
     for document, modes in zip(documents, predictions(nlp, documents)):
         for mode, spans in modes.items():
+            if corpus.map_prediction is not None:
+                spans = {mapped for mapped in (corpus.map_prediction(document, e) for e in spans) if mapped is not None}
             by_mode.setdefault(mode, []).append((document, {e for e in spans if scored(document, e)}))
     result = {
         "description": corpus.description, "documents": len(documents),
@@ -140,6 +159,32 @@ def evaluate_corpus(corpus: Corpus, nlp: Language) -> dict:
     if any(d.context for d in documents):
         result["context"] = evaluate_context(nlp, documents)
     return result
+
+
+def evaluate_iob(nlp: Language, path: str | Path) -> dict:
+    """Strict precision, recall and F1 of the pipeline's entities on an IOB file, on the
+    file's own types and over all of them (micro average): the object `neuroconcepts eval
+    --iob FILE --json` prints. See pipeline/evaluate/iob.py for how the text is rebuilt,
+    which labels count as which type, and how predictions are mapped onto the file's tokens."""
+    documents = list(read_iob_documents(path))
+    types = tuple(sorted({entity.label for document in documents for entity in document.entities}))
+    corpus = iob_corpus(Path(path).name, str(path), Path(path), types)
+    docs = nlp.pipe((make_doc(nlp, document.record) for document in documents), batch_size=64)
+    pairs = []
+    for document, doc in zip(documents, docs):
+        mapped = (corpus.map_prediction(document, entity) for entity in _entities(doc.ents))
+        pairs.append((document.entities, {entity for entity in mapped if entity is not None}))
+    table = score(pairs, types)
+    overall = Scores()
+    for file_type in types:
+        overall.add(table[file_type])
+
+    def strict(scores: Scores) -> dict:
+        metrics = scores.metrics()
+        return {"strict": {"p": round(metrics["strict_p"], 4), "r": round(metrics["strict_r"], 4), "f1": round(metrics["strict_f1"], 4)}}
+
+    return {"sentences": sum(document.sentences for document in documents),
+            "types": {file_type: strict(table[file_type]) for file_type in types}, "all": strict(overall)}
 
 
 def evaluate(nlp: Language, shared: Path = DEFAULT_SHARED) -> dict:

@@ -122,6 +122,15 @@ def summary_lines(results: dict) -> list[str]:
     return lines
 
 
+def iob_lines(results: dict, path: str) -> list[str]:
+    """The scores of `neuroconcepts eval --iob` as a small table."""
+    lines = [f"{path}: {results['sentences']} sentences, strict scores", f"{'type':<16}{'P':>8}{'R':>8}{'F1':>8}"]
+    for name, row in [*results["types"].items(), ("all", results["all"])]:
+        strict = row["strict"]
+        lines.append(f"{name:<16}{strict['p']:>8.3f}{strict['r']:>8.3f}{strict['f1']:>8.3f}")
+    return lines
+
+
 def write_report(results: dict, out_dir: str | Path) -> tuple[Path, Path]:
     """Write eval.json (sorted keys, floats to 4 places) and eval.md into out_dir, atomically."""
     out_dir = Path(out_dir)
