@@ -137,7 +137,7 @@ def _document(sentences: list[IobSentence]) -> IobDocument:
         position += len(text) + 1
     first = sentences[0]
     gold = gold_document(first.source, f"line {first.line}", f"line {first.line}", "", " ".join(parts), entities)
-    return IobDocument(gold.record, gold.entities, tuple(offsets), len(sentences))
+    return IobDocument(gold.record, gold.entities, offsets=tuple(offsets), sentences=len(sentences))
 
 
 def label_types(types: Iterable[str]) -> dict[str, str]:
