@@ -38,6 +38,7 @@ neighbours they return (reports/eval.md builds one).
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 import json
 import re
 from pathlib import Path
@@ -266,17 +267,45 @@ class Linker:
             found = self.named(forms, span.label_)
             if found:
                 return found.pop() if len(found) == 1 else None
-        if span.label_ != "BRAIN_REGION":
+        if span.label_ != "BRAIN_REGION" or form not in self.part_names:
             return None
         nearest = sorted(
             (abs(entity.start - span.start), entity.kb_id_) for entity in span.doc.spans.get(LEXICON_SPANS_KEY, ())
             if entity.label_ == "BRAIN_REGION" and not (span.start <= entity.start < span.end) and entity.kb_id_ in self.names
         )
+        types = link_types(span.label_)
         for whole in dict.fromkeys(ancestor for _, region in nearest for ancestor in self._wholes(region)):
-            found = self.named((p.format(part=form, whole=name) for p in PART_OF_WHOLE for name in self.names[whole]), span.label_)
+            found = {c for c in self.parts.get((form, whole), ()) if self.types[c] in types}
             if len(found) == 1:
                 return found.pop()
         return None
+
+    @cached_property
+    def part_names(self) -> set[str]:
+        """The parts of the `parts` index ("central nucleus", "shell"...)."""
+        return {part for part, _ in self.parts}
+
+    @cached_property
+    def parts(self) -> dict[tuple[str, str], set[str]]:
+        """(part, whole concept) -> the concepts named "{part} of the {whole}" and the like
+        (PART_OF_WHOLE) with one of the whole's names: every name is split once at each
+        place a pattern allows, instead of every part being tried with every name of every whole."""
+        index: dict[tuple[str, str], set[str]] = {}
+        for form, concepts in self.by_name.items():
+            words = form.split()
+            splits = set()
+            for cut in range(1, len(words)):
+                left, right = " ".join(words[:cut]), " ".join(words[cut:])
+                splits.update({(left, right), (right, left)})             # "{part} {whole}", "{whole} {part}"
+                if words[cut] == "of" and cut + 1 < len(words):            # "{part} of {whole}", "{part} of the {whole}"
+                    rest = words[cut + 1:]
+                    splits.add((left, " ".join(rest)))
+                    if rest[0] == "the" and len(rest) > 1:
+                        splits.add((left, " ".join(rest[1:])))
+            for part, whole_name in splits:
+                for whole in self.by_name.get(whole_name, ()):
+                    index.setdefault((part, whole), set()).update(concepts)
+        return index
 
     def _wholes(self, region: str) -> list[str]:
         """A region and the regions it is part of, up to WHOLE_LEVELS levels up (the basolateral amygdala, the amygdala...)."""
