@@ -55,8 +55,12 @@ def test_an_unlinked_ner_span_keeps_its_own_id_unless_it_widens_one_lexicon_enti
     over_two = [(1, 8, "BRAIN_REGION")]     # "lateral parabrachial nucleus and the central amygdala"
     over_drug = [(8, 10, "BRAIN_REGION")]   # "and morphine"
     assert merged("ner_first", over_two, LEXICON)[0][3] == "NC:unlinked:lateral_parabrachial_nucleus_and_the_central_amygdala"  # widens two
-    assert merged("lexicon_first", over_drug, [(2, 4, "BRAIN_REGION")])[1][3] == "NC:unlinked:and_morphine"
-    assert merged("ner_first", over_drug, [(9, 10, "DRUG")])[0][3] == "NC:unlinked:and_morphine"  # another label's
+    assert merged("lexicon_first", over_drug, [(2, 4, "BRAIN_REGION")])[1][3] == "NC:unlinked:morphine"  # "and" trimmed off
+
+
+def test_an_ner_span_loses_coordinators_laterality_and_other_types_words_at_its_edges():
+    over_drug = [(8, 10, "BRAIN_REGION")]   # "and morphine": a coordinator, then a DRUG's word
+    assert merged("ner_first", over_drug, [(9, 10, "DRUG")]) == [(9, 10, "DRUG", "KB:9", "lexicon")]  # nothing of it is left
 
 
 def test_lexicon_first_keeps_lexicon_entities():
@@ -222,13 +226,14 @@ def test_the_graph_keeps_or_drops_the_concepts_of_unlinked_mentions(demo_extract
 
 @needs_model
 def test_the_ner_finds_drugs_and_disorders_the_knowledge_base_does_not_know(nlp):
-    text = ("The anticonvulsant lamotrigine reduced seizures in rats with pilocarpine-induced status epilepticus; "
-            "chronic betaxolol caused bradycardia and nephrotoxicity.")
+    text = ("Seizures were reduced in rats given ceftriaxone; "
+            "chronic tiagabine caused bradycardia, rhabdomyolysis and nephrotoxicity.")
     [document] = list(annotate([Record("d1", "", text, "test", "1")], nlp))
-    by_text = {m.text: m for m in document.mentions}
-    for name, label in (("lamotrigine", "DRUG"), ("betaxolol", "DRUG"), ("status epilepticus", "DISORDER"), ("nephrotoxicity", "DISORDER")):
+    by_text = {m.text.lower(): m for m in document.mentions}
+    for name, label in (("ceftriaxone", "DRUG"), ("rhabdomyolysis", "DISORDER"), ("nephrotoxicity", "DISORDER")):
         mention = by_text[name]
         assert (mention.label, mention.source) == (label, SOURCE_NER)
         assert mention.linked == is_linked(mention.concept_id)
     # the knowledge base's own concepts keep their types and ids
     assert (by_text["seizures"].label, by_text["seizures"].source) == ("SYMPTOM", "lexicon")
+    assert (by_text["tiagabine"].label, by_text["tiagabine"].source) == ("DRUG", "lexicon")

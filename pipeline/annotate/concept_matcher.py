@@ -22,6 +22,8 @@ Beyond single names, following the project's annotation guidelines
   keep it from following some words or mentions ("noradrenergic hyperactivity"), keep a
   drug class to its uses as a noun ("opioids", not "opioid therapy"), or block a phrase
   from every mention ("paw withdrawal latency");
+- what these rules keep from being a mention is kept in doc.spans["lexicon_rejected"], so
+  that the NER does not bring it back (pipeline/annotate/ner.py);
 - a brain region takes in the positional words before it ("dorsal hypothalamus"), but
   not laterality ("contralateral", "left"), which the guidelines leave out; a symptom
   takes in "-like behavior" after it ("irritability-like behavior").
@@ -45,6 +47,7 @@ from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, resolve_patterns, 
 from pipeline.kb import DEFAULT_KB_DIR, KnowledgeBase, load_kb
 
 SOURCE_LEXICON = "lexicon"
+REJECTED_SPANS_KEY = "lexicon_rejected"  # doc.spans: what the sense rules kept from being mentions
 BLOCKED = "neuroconcepts:blocked"  # the matcher key of blocked phrases
 MAX_INTERRUPTED_HEAD = 2  # words after "(SHORT)" that may complete an interrupted name
 GROUP_SIZE = re.compile(r"\s*[,;]\s*[nN]\s*=")  # what follows a group's label: "(MT, n = 30)"
@@ -86,7 +89,7 @@ class MissingAbbreviationDetector(ValueError):
     "concept_matcher",
     default_config={"kb_dir": None, "kb_extra": [], "extend_region_modifiers": True},
     requires=["doc._.abbreviations", "token.norm"],
-    assigns=["doc.ents", "span._.concept_source", "span._.long_form"],
+    assigns=["doc.ents", "doc.spans", "span._.concept_source", "span._.long_form"],
 )
 def make_concept_matcher(
     nlp: Language, name: str, kb_dir: str | None, kb_extra: list[str], extend_region_modifiers: bool
@@ -148,12 +151,12 @@ class ConceptMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         strings = self.vocab.strings
-        spans = [
-            self._span(doc, start, end, strings[match_id])
-            for kind, matcher in ((SYNONYM, self.synonyms), (ABBREVIATION, self.abbreviations))
-            for match_id, start, end in matcher(doc)
-            if self._in_context(doc, kind, start, end) and not any(doc[i].is_sent_start for i in range(start + 1, end))
-        ]
+        spans, out_of_context = [], []
+        for kind, matcher in ((SYNONYM, self.synonyms), (ABBREVIATION, self.abbreviations)):
+            for match_id, start, end in matcher(doc):
+                if any(doc[i].is_sent_start for i in range(start + 1, end)):
+                    continue
+                (spans if self._in_context(doc, kind, start, end) else out_of_context).append(self._span(doc, start, end, strings[match_id]))
         spans = filter_spans(spans)
         interrupted, defined_by_names = self._interrupted_names(doc, spans)
         defined, undefined = self._defined_abbreviations(doc, filter_spans(interrupted + spans))
@@ -161,14 +164,15 @@ class ConceptMatcher:
         redefined = {*undefined, *defined}
         spans = [span for span in spans if span.text not in redefined and span.text.removesuffix("s") not in redefined]
         spans = interrupted + spans + self._abbreviation_spans(doc, defined, {(s.start, s.end) for s in interrupted})
-        spans = [span for span in filter_spans(spans) if span.label_ != BLOCKED and not _is_group_label(doc, span)]
+        spans = filter_spans(spans)
+        rejected = [span for span in spans if span.label_ == BLOCKED or _is_group_label(doc, span)]
+        spans = [span for span in spans if span.label_ != BLOCKED and not _is_group_label(doc, span)]
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
         spans = [self._with_like_head(doc, span) for span in spans]
-        doc.ents = [
-            span for span in spans
-            if not self._follows_excluded(doc, span, spans) and not self._is_modifier(doc, span) and not _in_instrument_name(doc, span)
-        ]
+        excluded = {span for span in spans if self._follows_excluded(doc, span, spans) or self._is_modifier(doc, span) or _in_instrument_name(doc, span)}
+        doc.ents = [span for span in spans if span not in excluded]
+        doc.spans[REJECTED_SPANS_KEY] = sorted([*rejected, *excluded, *out_of_context], key=lambda span: (span.start, span.end))
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:

@@ -126,12 +126,20 @@ def linking_form(text: str) -> str:
 
 
 def linker_entities(kb: KnowledgeBase) -> list["Entity"]:
-    """scispaCy Entities for the knowledge base: name, synonyms and abbreviations, in linking form."""
+    """scispaCy Entities for the knowledge base: name, synonyms and abbreviations, in linking
+    form, but for the aliases a `never` alias rule takes from a concept (or from all)."""
     from scispacy.linking_utils import Entity
+
+    never = {(linking_form(rule.alias), rule.concept_id) for rule in kb.alias_rules if rule.rule == "never"}
+
+    def kept(concept, alias: str) -> bool:
+        form = linking_form(alias)
+        return (form, "") not in never and (form, concept.id) not in never
 
     return [
         Entity(concept.id, linking_form(concept.name),
-               sorted({linking_form(alias) for alias in (*concept.synonyms, *concept.abbreviations)}), [concept.type])
+               sorted({linking_form(alias) for alias in (*concept.synonyms, *concept.abbreviations) if kept(concept, alias)}),
+               [concept.type])
         for concept in kb
     ]
 

@@ -60,6 +60,7 @@ concept's type); an unlinked CHEMICAL is a DRUG, an unlinked DISEASE a DISORDER
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
@@ -69,9 +70,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from pipeline.annotate import concept_matcher  # noqa: F401  (registers Span._.concept_source)
+from pipeline.annotate.concept_matcher import LATERALITY, REJECTED_SPANS_KEY
+from pipeline.annotate.coordination import COORDINATORS
 from pipeline.annotate.abbreviations import is_short_form
-from pipeline.annotate.linking import LEXICON_SPANS_KEY, THRESHOLD, Linker, is_linked, link_types, unlinked_ids, unlinked_type
+from pipeline.annotate.linking import LEXICON_SPANS_KEY, THRESHOLD, Linker, is_linked, link_types, linking_form, unlinked_ids, unlinked_type
 from pipeline.kb import MODELS_DIR
 
 NER_MODEL_DIR = MODELS_DIR / "ner"
@@ -83,7 +85,24 @@ NER_MODEL_EXCLUDE = ["tokenizer", "vocab", "pysbd_rule_sentencizer", "abbreviati
 SOURCE_NER = "ner"
 MERGE_POLICIES = ("ner_decides", "longest", "ner_first", "lexicon_first")
 DEFAULT_POLICY = "ner_decides"
-COORDINATORS = frozenset({"and", "or", "nor", ",", "/", "&"})
+# NER labels whose concept types the lexicon governs (DRUG, NEUROCHEMICAL, DISORDER, SYMPTOM): their
+# spans fill the gaps between lexicon entities and rejected matches, and unlinked ones must look
+# like a specific name (names_a_specific).
+GAP_FILLING_LABELS = frozenset({"CHEMICAL", "DISEASE"})
+# Chemicals that are no drugs by the guidelines (DRUG, "not annotated: vehicle, saline, placebo, sucrose"):
+# vehicles, solvents, nutrients, ions and elements of physiology (singular; a plural "s" is dropped).
+NON_DRUG_CHEMICAL_TEXT = """
+vehicle saline placebo water sucrose glucose fructose dextrose saccharin sugar salt sodium potassium calcium
+magnesium chloride bicarbonate phosphate oxygen nitrogen hydrogen carbon dioxide dmso dimethyl sulfoxide
+amino acid polyamine protein lipid fat cholesterol iron zinc copper electrolyte buffer medium formalin
+paraformaldehyde agonist antagonist inhibitor blocker ligand drug compound agent medication treatment
+"""
+NON_DRUG_CHEMICALS = frozenset(NON_DRUG_CHEMICAL_TEXT.split())
+# One-word diseases the guidelines do not annotate: adjectives, and processes that are no diagnosis.
+ADJECTIVE_SUFFIXES = ("ic", "ive", "ian", "ed", "al", "ous", "oid")
+NON_DISEASE_WORDS = frozenset("""trauma inflammation death damage injury lesion stress infection toxicity dysfunction
+impairment deficit abnormality disturbance von""".split())
+EDGE_PUNCTUATION = frozenset({",", ";", ":", ".", "-"})
 MIN_REPEATED_CHARS = 3  # shorter NER names are not repeated through the document (repeat_names)
 
 
@@ -138,7 +157,9 @@ def make_entity_merger(nlp: Language, name: str, policy: str, ner_labels: list[s
     this component before the NER's weights and labels are loaded."""
     kb = nlp.get_pipe("concept_matcher").kb
     linker = Linker(kb, threshold) if link else unlinked_ids
-    return EntityMerger(policy, name=name, link=linker, ner_labels=ner_labels, concept_types={concept.id: concept.type for concept in kb})
+    never = {linking_form(rule.alias) for rule in kb.alias_rules if rule.rule == "never"}
+    return EntityMerger(policy, name=name, link=linker, ner_labels=ner_labels, concept_types={concept.id: concept.type for concept in kb},
+                        never=never)
 
 
 class EntityMerger:
@@ -147,7 +168,7 @@ class EntityMerger:
     def __init__(
         self, policy: str = DEFAULT_POLICY, name: str = "entity_merger",
         link: Callable[[list[Span]], list[str]] = unlinked_ids, ner_labels: Iterable[str] = (),
-        concept_types: Mapping[str, str] | None = None, repeat: bool = True,
+        concept_types: Mapping[str, str] | None = None, repeat: bool = True, never: Iterable[str] = (),
     ) -> None:
         if policy not in MERGE_POLICIES:
             raise UnknownMergePolicy(f"unknown merge policy {policy!r}: use one of {', '.join(MERGE_POLICIES)}")
@@ -157,6 +178,7 @@ class EntityMerger:
         self.ner_labels = frozenset(ner_labels)  # the labels the NER predicts (ner_decides)
         self.concept_types = concept_types or {}  # concept id -> type, to type linked NER spans
         self.repeat = repeat
+        self.never = frozenset(never)  # linking forms of the aliases `never` alias rules take from concepts
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -172,6 +194,7 @@ class EntityMerger:
             concept_ids = iter(self.link(new))
             for doc, spans, lexicon in zip(batch, kept, from_lexicon):
                 spans = [span if (span.start, span.end) in lexicon else self._ner_span(span, next(concept_ids)) for span in spans]
+                spans = [span for span in spans if span is not None]
                 doc.ents = follow_long_forms(doc, repeat_names(doc, spans) if self.repeat else spans)
                 yield doc
 
@@ -188,11 +211,11 @@ class EntityMerger:
 
     def _merged(self, doc: Doc) -> list[Span]:
         """The spans the policy keeps, in text order; an NER span with a lexicon twin is the twin."""
-        ner = list(doc.ents)
         lexicon = list(doc.spans[LEXICON_SPANS_KEY]) if LEXICON_SPANS_KEY in doc.spans else []
+        ner = [trimmed for span in doc.ents if (trimmed := _trimmed(span, lexicon, doc.spans.get(REJECTED_SPANS_KEY, ()))) is not None]
         ner_tokens, lexicon_tokens = _by_token(ner), _by_token(lexicon)
         if self.policy == "ner_decides":
-            merged = self._ner_decides(ner, lexicon, ner_tokens)
+            merged = self._ner_decides(ner, lexicon, ner_tokens, list(doc.spans.get(REJECTED_SPANS_KEY, ())))
         elif self.policy == "ner_first":
             merged = ner + [span for span in lexicon if not _overlapped(span, ner_tokens)]
         elif self.policy == "lexicon_first":
@@ -209,15 +232,18 @@ class EntityMerger:
         by_boundaries = {(span.start, span.end): span for span in lexicon}
         return sorted((by_boundaries.get((span.start, span.end), span) for span in merged), key=lambda span: span.start)
 
-    def _ner_decides(self, ner: list[Span], lexicon: list[Span], ner_tokens: dict[int, Span]) -> list[Span]:
+    def _ner_decides(self, ner: list[Span], lexicon: list[Span], ner_tokens: dict[int, Span], rejected: list[Span]) -> list[Span]:
         """The ``ner_decides`` policy (see the module docstring)."""
         merged = [
             span for span in lexicon
             if span.label_ not in self.ner_labels or _overlapped(span, ner_tokens) or any(is_short_form(token.text) for token in span)
         ]
         kept_tokens = _by_token(merged)
+        rejected_tokens = _by_token(rejected)
         for span in ner:
             overlapped = _overlapped(span, kept_tokens)
+            if span.label_ in GAP_FILLING_LABELS and (overlapped or _overlapped(span, rejected_tokens)):
+                continue  # the lexicon decides where it matched, and where its rules rejected a match
             types = link_types(span.label_)
             gives_way = (
                 any(other.label_ not in types for other in overlapped)         # an entity of another type
@@ -231,13 +257,53 @@ class EntityMerger:
             merged.append(span)
         return merged
 
-    def _ner_span(self, span: Span, concept_id: str) -> Span:
-        """The kept NER span with its concept, typed by it (see the module docstring)."""
+    def _ner_span(self, span: Span, concept_id: str) -> Span | None:
+        """The kept NER span with its concept, typed by it (see the module docstring); None
+        for an unlinked chemical or disease that does not look like a specific name."""
         concept_id = self._widened_concept(span, concept_id)
+        if not is_linked(concept_id) and (linking_form(span.text) in self.never or (
+                span.label_ in GAP_FILLING_LABELS and not names_a_specific(span.label_, span.text))):
+            return None
         label = self.concept_types.get(concept_id) if is_linked(concept_id) else None
         span = Span(span.doc, span.start, span.end, label=label or unlinked_type(span.label_), kb_id=concept_id)
         span._.concept_source = SOURCE_NER
         return span
+
+
+def _trimmed(span: Span, lexicon: list[Span], rejected: Iterable[Span]) -> Span | None:
+    """An NER span without what the guidelines leave out at its edges: laterality ("left
+    amygdala"), coordinators and punctuation ("insula and"), and words that a lexicon entity of
+    another type, or a match the lexicon's rules rejected, holds ("anterior insula
+    hyperactivity"); None when nothing is left."""
+    doc, types = span.doc, link_types(span.label_)
+    foreign = {i for other in lexicon if other.label_ not in types for i in range(other.start, other.end)}
+    foreign.update(i for other in rejected for i in range(other.start, other.end))
+
+    def edge(i: int) -> bool:
+        token = doc[i]
+        return i in foreign or token.lower_ in LATERALITY or token.lower_ in COORDINATORS or token.text in EDGE_PUNCTUATION
+
+    start, end = span.start, span.end
+    while start < end and edge(start):
+        start += 1
+    while end > start and edge(end - 1):
+        end -= 1
+    if start == end:
+        return None
+    return span if (start, end) == (span.start, span.end) else Span(doc, start, end, label=span.label)
+
+
+def names_a_specific(label: str, text: str) -> bool:
+    """Whether an unlinked CHEMICAL names a drug or compound, not a nutrient, ion, solvent or
+    vehicle the guidelines leave out ("sucrose", "potassium", "saline"; NON_DRUG_CHEMICALS),
+    and an unlinked DISEASE a disease, not an adjective ("traumatic", "hypertensive") or a
+    process the guidelines do not annotate ("trauma", "inflammation"; NON_DISEASE_WORDS)."""
+    words = text.lower().split()
+    if not words:
+        return False
+    if label == "CHEMICAL":
+        return words[-1].removesuffix("s") not in NON_DRUG_CHEMICALS
+    return len(words) > 1 or not (words[0].endswith(ADJECTIVE_SUFFIXES) or words[0].removesuffix("s") in NON_DISEASE_WORDS)
 
 
 def _defining_entity(long_form: Span, by_end: dict[int, Span]) -> Span | None:
