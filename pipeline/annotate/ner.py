@@ -90,14 +90,15 @@ DEFAULT_POLICY = "ner_decides"
 # like a specific name (names_a_specific).
 GAP_FILLING_LABELS = frozenset({"CHEMICAL", "DISEASE"})
 # Chemicals that are no drugs by the guidelines (DRUG, "not annotated: vehicle, saline, placebo, sucrose"):
-# vehicles, solvents, nutrients, ions and elements of physiology (singular; a plural "s" is dropped).
+# vehicles, solvents, nutrients, ions and elements of physiology, and words for a class of chemical,
+# as whole names (singular; a plural "s" is dropped), so that "folic acid" and "calcium chloride" stay.
 NON_DRUG_CHEMICAL_TEXT = """
-vehicle saline placebo water sucrose glucose fructose dextrose saccharin sugar salt sodium potassium calcium
-magnesium chloride bicarbonate phosphate oxygen nitrogen hydrogen carbon dioxide dmso dimethyl sulfoxide
-amino acid polyamine protein lipid fat cholesterol iron zinc copper electrolyte buffer medium formalin
-paraformaldehyde agonist antagonist inhibitor blocker ligand drug compound agent medication treatment
+vehicle|saline|placebo|water|sucrose|glucose|fructose|dextrose|saccharin|sugar|salt|sodium|potassium|calcium|
+magnesium|chloride|bicarbonate|phosphate|oxygen|nitrogen|hydrogen|carbon dioxide|dmso|dimethyl sulfoxide|
+amino acid|polyamine|protein|lipid|fat|cholesterol|iron|zinc|copper|electrolyte|buffer|medium|formalin|
+paraformaldehyde|agonist|antagonist|inhibitor|blocker|ligand|drug|compound|agent|medication|treatment
 """
-NON_DRUG_CHEMICALS = frozenset(NON_DRUG_CHEMICAL_TEXT.split())
+NON_DRUG_CHEMICALS = frozenset(name.strip() for name in NON_DRUG_CHEMICAL_TEXT.split("|"))
 # One-word diseases the guidelines do not annotate: adjectives, and processes that are no diagnosis.
 ADJECTIVE_SUFFIXES = ("ic", "ive", "ian", "ed", "al", "ous", "oid")
 NON_DISEASE_WORDS = frozenset("""trauma inflammation death damage injury lesion stress infection toxicity dysfunction
@@ -302,7 +303,7 @@ def names_a_specific(label: str, text: str) -> bool:
     if not words:
         return False
     if label == "CHEMICAL":
-        return words[-1].removesuffix("s") not in NON_DRUG_CHEMICALS
+        return " ".join(words).removesuffix("s") not in NON_DRUG_CHEMICALS
     return len(words) > 1 or not (words[0].endswith(ADJECTIVE_SUFFIXES) or words[0].removesuffix("s") in NON_DISEASE_WORDS)
 
 
