@@ -30,7 +30,7 @@ from pipeline.graph import build_graph
 from pipeline.kb import KnowledgeBase, kb_files, read_kb
 from pipeline.kb.check import check_kb
 from pipeline.kb.hierarchy import rollup_map
-from pipeline.partition import PARTITION_SIZE, PARTS_DIR, join_parts, plan_partitions
+from pipeline.partition import PARTITION_SIZE, PARTS_DIR, join_parts
 from pipeline.read import FieldMap, Record, Rejection, list_inputs
 from pipeline.read.records import check_length
 from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE
@@ -76,8 +76,7 @@ def extract(
         outdir.start(out_dir)
         (out_dir / GRAPH_FILE).unlink(missing_ok=True)  # an earlier run's graph would not match the new tables
         parts_dir = out_dir / PARTS_DIR
-        partitions = plan_partitions(files, fields, partition_size)
-        results = run_partitions(partitions, fields, parts_dir, nlp, engine, workers, scheduler, progress, log)
+        partitions, results = run_partitions(files, fields, parts_dir, nlp, engine, workers, scheduler, partition_size, progress, log)
         part_dirs = [parts_dir / p.name for p in partitions]
         join_parts(part_dirs, out_dir)
         totals = merge_counts(part_dirs, out_dir, parts_dir)

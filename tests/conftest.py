@@ -7,11 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.annotate.nlp import build_nlp
+from pipeline.annotate.nlp import CACHE_VARIABLE, build_nlp
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 SHARED = REPO.parent / "shared" / "corpora"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pipeline_cache(tmp_path_factory):
+    """Built pipelines are cached in a folder of the test session (and of the commands it
+    starts), not in the user's cache folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_VARIABLE, str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="session")
