@@ -21,7 +21,7 @@ from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
 from pipeline.kb.stats import kb_stats
 from pipeline.export import EXPORTS
 from pipeline.graph import METRICS, WINDOWS
-from pipeline.partition import PARTITION_SIZE
+from pipeline.partition import PARTITION_SIZE, PARTITIONS_PER_WORKER
 from pipeline.kb.hierarchy import LEVELS
 from pipeline.read import FORMATS, FieldMap
 from pipeline.workflow import GRAPH_FILE, check_graph_output, check_knowledge_base, diff, extract, graph, graph_summary, run
@@ -144,7 +144,7 @@ def _scale_options(command):
 
     for option in (
         click.option("--keep-parts", is_flag=True, help="Keep the per-partition outputs in OUT/parts/ (see README, Scale)."),
-        click.option("--partition-size", type=click.IntRange(min=1), default=PARTITION_SIZE, show_default=True, help="Records per partition of a big JSONL/CSV/TSV file, and text files per partition (a PubMed XML file is always one partition)."),
+        click.option("--partition-size", type=click.IntRange(min=1), help=f"Records per partition of a big JSONL/CSV/TSV file, and text files per partition (a PubMed XML file is always one partition). Default: at most {PARTITION_SIZE:,}, and small enough for {PARTITIONS_PER_WORKER} partitions per worker."),
         click.option("--scheduler", metavar="ADDRESS", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --engine dask; default: a local cluster of --workers processes)."),
         click.option("--engine", type=click.Choice(ENGINES), default="processes", show_default=True, help="Run partitions on local processes or on Dask."),
         click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (for --engine dask without --scheduler: workers of the local cluster)."),

@@ -52,7 +52,7 @@ from tqdm import tqdm
 import pipeline.annotate.nlp  # noqa: F401  (registers the pipeline's components and its warning filters, in every worker)
 from pipeline.errors import RunError
 from pipeline.partition import (
-    PARTITION_SIZE, Partition, PartitionResult, PartitionTask, fingerprint, finished, plan_partitions, run_partition, scan_unit,
+    Partition, PartitionResult, PartitionTask, fingerprint, finished, plan_partitions, run_partition, scan_unit,
     scan_units,
 )
 from pipeline.read import FieldMap
@@ -211,12 +211,13 @@ def run_partitions(
     engine: str = "processes",
     workers: int = 1,
     scheduler: str | None = None,
-    partition_size: int = PARTITION_SIZE,
+    partition_size: int | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> tuple[list[Partition], list[PartitionResult]]:
-    """Plan the partitions of the input files (from list_inputs) and annotate every one not
-    already finished in parts_dir; the partitions and their results, in partition order."""
+    """Plan the partitions of the input files (from list_inputs; `partition_size` None: the
+    default plan, see pipeline.partition) and annotate every one not already finished in
+    parts_dir; the partitions and their results, in partition order."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     runner = _Runner(nlp, engine, workers, scheduler)

@@ -11,10 +11,10 @@ it (byte offset and line number), so that a slice is read from where it starts:
   parsed), numbering lines as a read from the start does;
 - consecutive text files are grouped, `size` files to a partition.
 
-`size` is the partition size asked for, or less: enough partitions for the workers,
-PARTITIONS_PER_WORKER for each when the JSONL, CSV, TSV and text records are that many
-(`slice_size`). The plan depends on the number of workers; the outputs do not, since the
-parts are joined in corpus order.
+`size` is the partition size asked for; by default (None) it is PARTITION_SIZE, or less
+so that there are enough partitions for the workers: PARTITIONS_PER_WORKER for each when
+the JSONL, CSV, TSV and text records are that many (`slice_size`). The plan may depend
+on the number of workers; the outputs do not, since the parts are joined in corpus order.
 
 Each partition writes its tables and counts into its own folder, OUT/parts/NNNNN/
 (PARTS_DIR), and last a marker file, partition.json (MARKER_FILE), atomically; a
@@ -31,6 +31,8 @@ rejected exactly as a sequential read would reject it.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import hashlib
 import json
 import shutil
@@ -59,8 +61,8 @@ from pipeline.tabulate import (
 PARTS_DIR = "parts"
 MARKER_FILE = "partition.json"
 RUNS_DIR = "runs"  # a partition's counts spilled while it runs (cooccurrence.SpillingCounts)
-PARTITION_SIZE = 20_000
-PARTITIONS_PER_WORKER = 4  # the fewest partitions per worker, when the records are that many
+PARTITION_SIZE = 20_000  # the most records in a partition the default plan makes
+PARTITIONS_PER_WORKER = 4  # the fewest partitions per worker the default plan makes, when the records are that many
 TEXT_FILES_PER_SCAN = 1_000  # consecutive text files read by one task of the planning pass
 
 
@@ -171,17 +173,20 @@ def scan_unit(unit: ScanUnit, fields: FieldMap) -> Scan:
     return scan
 
 
-def slice_size(units: Sequence[ScanUnit], scans: Sequence[Scan], size: int = PARTITION_SIZE, workers: int = 1) -> int:
-    """Records per slice: `size`, or less, so that the records that can be cut (all but PubMed
-    XML's) make at least PARTITIONS_PER_WORKER partitions per worker."""
-    if size < 1:
-        raise ValueError(f"partition size must be at least 1, not {size}")
+def slice_size(units: Sequence[ScanUnit], scans: Sequence[Scan], size: int | None = None, workers: int = 1) -> int:
+    """Records (or text files) per slice: `size` when given; by default PARTITION_SIZE, or fewer,
+    so that the records that can be cut (all but PubMed XML's) make at least
+    PARTITIONS_PER_WORKER partitions per worker."""
+    if size is not None:
+        if size < 1:
+            raise ValueError(f"partition size must be at least 1, not {size}")
+        return size
     cuttable = sum(scan.items for unit, scan in zip(units, scans) if unit.format != "pubmed")
-    return max(1, min(size, -(-cuttable // (PARTITIONS_PER_WORKER * workers))))
+    return max(1, min(PARTITION_SIZE, -(-cuttable // (PARTITIONS_PER_WORKER * workers))))
 
 
 def plan_partitions(
-    units: Sequence[ScanUnit], scans: Sequence[Scan], size: int = PARTITION_SIZE, workers: int = 1,
+    units: Sequence[ScanUnit], scans: Sequence[Scan], size: int | None = None, workers: int = 1,
 ) -> tuple[list[Partition], list[dict[int, str]]]:
     """The partitions of the scanned units (see the module doc) and, for each, its duplicate
     ids: {item number in the partition: where the id was first seen, in corpus order}."""
@@ -273,8 +278,26 @@ def _records(
             yield item
 
 
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Meanwhile, the objects alive now (the pipeline and its knowledge base: millions of
+    them) are left out of the garbage collector's full collections (gc.freeze), each of which
+    would visit them all: counting and writing a partition's co-occurrences, which makes
+    objects by the hundred thousand, took three times as long."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_partition(task: PartitionTask, nlp: Language, progress: bool = False) -> PartitionResult:
     """Annotate one partition into its folder: tables, rejects and counts, then the marker."""
+    with _heap_frozen():
+        return _run_partition(task, nlp, progress)
+
+
+def _run_partition(task: PartitionTask, nlp: Language, progress: bool) -> PartitionResult:
     from tqdm import tqdm
 
     part_dir = Path(task.parts_dir) / task.partition.name

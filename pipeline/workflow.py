@@ -30,7 +30,7 @@ from pipeline.graph import build_graph
 from pipeline.kb import KnowledgeBase, kb_files, read_kb
 from pipeline.kb.check import check_kb
 from pipeline.kb.hierarchy import rollup_map
-from pipeline.partition import PARTITION_SIZE, PARTS_DIR, join_parts
+from pipeline.partition import PARTS_DIR, join_parts
 from pipeline.read import FieldMap, Record, Rejection, list_inputs
 from pipeline.read.records import check_length
 from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE
@@ -52,16 +52,16 @@ def extract(
     workers: int = 1,
     engine: str = "processes",
     scheduler: str | None = None,
-    partition_size: int = PARTITION_SIZE,
+    partition_size: int | None = None,
     keep_parts: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> dict:
     """Read the inputs, annotate every record, write the tables and counts to out_dir.
 
-    The corpus is annotated in partitions (pipeline.partition), in this process or on
-    `workers` processes, or on Dask (`engine="dask"`, on the cluster at `scheduler` or
-    a local one); the parts are then joined, so the outputs are the same whatever
-    runs them. A run that was killed resumes: finished partitions are not run again.
+    The corpus is annotated in partitions (pipeline.partition: `partition_size` records or
+    text files each; None, the default, plans enough for the workers), in this process or
+    on `workers` processes, or on Dask (`engine="dask"`, on the cluster at `scheduler` or
+    a local one); the parts are then joined, so the outputs are the same whatever runs them. A run that was killed resumes: finished partitions are not run again.
     The parts folder is removed at the end unless `keep_parts`.
 
     Returns the summary (also written to summary.json): records read, processed and

@@ -76,7 +76,7 @@ def test_plan_makes_four_partitions_per_worker_and_reads_each_from_its_offset(co
     """41 JSONL records (and a PubMed file, never cut) for 2 workers: slices of 6 records or
     fewer, each starting where the one before ended, read from its byte offset."""
     files = list_inputs([corpus])
-    partitions, duplicates = plan(files, size=20_000, workers=2)
+    partitions, duplicates = plan(files, size=None, workers=2)
     jsonl = [p for p in partitions if p.slices[0].format == "jsonl"]
     assert len(jsonl) >= 2 * PARTITIONS_PER_WORKER and max(s.stop - s.start for p in jsonl for s in p.slices if s.stop) == 6
     offsets = [s.cursor.offset for p in jsonl for s in p.slices if s.path.endswith("a.jsonl")]
