@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ import platform
 import pstats
 import random
 import resource
+import shutil
 import tempfile
 import time
 import warnings
@@ -39,19 +41,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import networkx as nx
+import pyarrow.parquet as pq
 import spacy
 from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 
 from pipeline import outdir
-from pipeline.annotate import AnnotatedDocument, Mention, annotate, make_doc
+from pipeline.annotate import annotate, make_doc
 from pipeline.annotate.ner import ner_model_available
 from pipeline.annotate.nlp import build_nlp
 from pipeline.atomic import atomic_open
-from pipeline.cooccurrence import CooccurrenceCounts, write_counts
+from pipeline.cooccurrence import PAIRS_FILE, SpillingCounts, merge_counts
 from pipeline.evaluate.evaluation import DEFAULT_SHARED
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.export.graphml import write_graphml
@@ -312,34 +315,57 @@ def scaling(records: list[Record], n: int) -> dict:
     }
 
 
-def _generated_counts(n_documents: int, directory: Path, n_concepts: int = 5_000, seed: int = 7) -> dict:
-    """Count n generated annotated documents (Zipf-like concepts) and write the counts to
-    directory as extract writes them: seconds and pairs."""
-    rng = random.Random(seed)
-    concepts = [(f"C:{c:06d}", f"concept {c}", LABELS[c % len(LABELS)]) for c in range(n_concepts)]
-    weights = [1 / (rank + 1) for rank in range(n_concepts)]
-    start = time.perf_counter()
-    counts = CooccurrenceCounts()
-    for number in range(n_documents):
+GENERATED_CONCEPTS = 5_000  # concepts of the generated corpora, Zipf-like: the k-th commonest named 1/k as often as the first
+GENERATED_SPECIES = ((), ("rat",), ("mouse",), ("human",), ("rat", "mouse"))
+GENERATED_NEGATED = 0.07  # the share of negated mentions (the demo corpus: 119 of 1,667)
+GENERATED_CHUNK = 100_000  # generated documents counted by one process before its counts are written
+
+
+def generated_documents(first: int, n: int, seed: int = 7) -> Iterator[tuple]:
+    """Documents first+1..first+n of a generated annotated corpus, as the arguments of
+    CooccurrenceCounts.add_mentions: 6 to 12 sentences, 4 to 16 mentions of GENERATED_CONCEPTS
+    concepts (Zipf-like) in random sentences, GENERATED_NEGATED of them negated, a year and
+    species tags. The same documents whatever chunks they are made in."""
+    concepts = [(f"C:{c:06d}", f"concept {c}", LABELS[c % len(LABELS)]) for c in range(GENERATED_CONCEPTS)]
+    cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(GENERATED_CONCEPTS)))
+    for number in range(first + 1, first + n + 1):
+        rng = random.Random(seed * 1_000_003 + number)
         n_sentences = rng.randint(6, 12)
-        sentences = [f"Sentence {s} of document {number} names some concepts." for s in range(n_sentences)]
-        text = " ".join(sentences)
-        offsets, position = [], 0
-        for sentence in sentences:
-            offsets.append((position, position + len(sentence)))
-            position += len(sentence) + 1
-        record = Record(f"{number + 1}", "", text, "generated", "")
-        mentions = tuple(  # each names the word "Sentence" at the start of its sentence
-            Mention(doc_id=record.doc_id, sent_id=sent_id, start=offsets[sent_id][0], end=offsets[sent_id][0] + 8, text="Sentence",
-                    label=label, concept_id=concept_id, concept_name=name, source="lexicon", abbreviation="", linked=True)
-            for sent_id, (concept_id, name, label) in sorted(
-                (rng.randrange(n_sentences), concept) for concept in rng.choices(concepts, weights, k=rng.randint(4, 16))
-            )
+        mentions = sorted(
+            (rng.randrange(n_sentences), *concept, rng.random() < GENERATED_NEGATED)
+            for concept in rng.choices(concepts, cum_weights=cumulative, k=rng.randint(4, 16))
         )
-        counts.add(AnnotatedDocument(record, tuple(offsets), mentions))
-    write_counts(counts, directory)
-    outdir.finish(directory, "bench", COUNT_FILES)  # a finished folder, as graph requires
-    return {"documents": n_documents, "pairs": len(counts.pairs), "count_seconds": round(time.perf_counter() - start, 2)}
+        yield (str(number), n_sentences, mentions, lambda s, number=number: f"Sentence {s} of document {number} names some concepts.",
+               rng.randint(1975, 2024), rng.choice(GENERATED_SPECIES))
+
+
+def count_generated(first: int, n: int, directory: Path, seed: int = 7) -> int:
+    """Count generated documents first+1..first+n and write the counts to `directory` as extract
+    writes a partition's; the number of pairs (over all mentions)."""
+    counts = SpillingCounts(Path(directory) / "runs", max_pairs=2_000_000)
+    for document in generated_documents(first, n, seed):
+        counts.add_mentions(*document)
+    counts.write(directory)
+    shutil.rmtree(Path(directory) / "runs", ignore_errors=True)
+    return pq.ParquetFile(Path(directory) / PAIRS_FILE).metadata.num_rows
+
+
+def generated_counts(n_documents: int, directory: Path, workers: int = 1, seed: int = 7) -> dict:
+    """The counts of n generated documents (generated_documents), written to `directory` as
+    extract writes them (a finished extract folder, as graph requires): counted in chunks of
+    GENERATED_CHUNK documents on `workers` processes, then merged (merge_counts)."""
+    directory = Path(directory)
+    chunks = [(first, min(GENERATED_CHUNK, n_documents - first), directory / "chunks" / f"{first:012d}", seed)
+              for first in range(0, n_documents, GENERATED_CHUNK)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers, multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(count_generated, *zip(*chunks)))
+    counted = time.perf_counter() - start
+    merge_counts([folder for _, _, folder, _ in chunks], directory, directory / "chunks")
+    shutil.rmtree(directory / "chunks")
+    outdir.finish(directory, "bench", COUNT_FILES)
+    return {"documents": n_documents, "pairs": pq.ParquetFile(directory / PAIRS_FILE).metadata.num_rows,
+            "count_seconds": round(counted, 2), "merge_seconds": round(time.perf_counter() - start - counted, 2)}
 
 
 def _graph_from_counts(directory: Path, min_count: int) -> dict:
@@ -359,7 +385,7 @@ def graph_assembly(n_documents: int) -> dict:
     each of GRAPH_MIN_COUNTS, each step in a fresh process (time and peak RSS)."""
     with tempfile.TemporaryDirectory() as folder:
         counts = Path(folder) / "counts"
-        result, rss = _in_child(_generated_counts, n_documents, counts)
+        result, rss = _in_child(generated_counts, n_documents, counts)
         result["count_peak_rss_mb"] = rss
         result["graphs"] = []
         for min_count in GRAPH_MIN_COUNTS:

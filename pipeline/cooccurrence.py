@@ -202,40 +202,53 @@ class CooccurrenceCounts:
     def _count(self, doc_id, n_sentences, mentions, sentence_text, year, species, relations) -> None:
         self.documents += 1
         self.sentences += n_sentences
-        add_counts(self.species, dict.fromkeys(species, 1))
+        tags = tuple(dict.fromkeys(species))  # each tag once
+        add_counts(self.species, dict.fromkeys(tags, 1))
+        concepts, pairs, doc_key = self.concepts, self.pairs, doc_order(doc_id)
         by_sentence: dict[int, set[str]] = {}
         for sent_id, concept_id, name, label in mentions:
-            concept = self.concepts.setdefault(concept_id, ConceptCount(name, label))
+            concept = concepts.get(concept_id)
+            if concept is None:
+                concept = concepts[concept_id] = ConceptCount(name, label)
             concept.mentions += 1
             by_sentence.setdefault(sent_id, set()).add(concept_id)
         in_document: set[str] = set()
         for sent_id, concept_ids in sorted(by_sentence.items()):
             in_document |= concept_ids
             for concept_id in concept_ids:
-                self.concepts[concept_id].sentences += 1
-                self.concepts[concept_id].shared_sentences += len(concept_ids) - 1
+                concepts[concept_id].sentences += 1
+                concepts[concept_id].shared_sentences += len(concept_ids) - 1
+            evidence_key, sentence = (doc_key, sent_id), None
             for pair in combinations(sorted(concept_ids), 2):
-                count = self.pairs.setdefault(pair, PairCount())
+                count = pairs.get(pair)
+                if count is None:
+                    count = pairs[pair] = PairCount()
                 count.sentences += 1
-                if sentence_text is not None:
-                    count.offer_evidence((doc_order(doc_id), sent_id), sentence_text(sent_id))
+                if sentence_text is not None and (not count.evidence_key or evidence_key < count.evidence_key):
+                    sentence = sentence_text(sent_id) if sentence is None else sentence
+                    count.evidence_key, count.evidence = evidence_key, sentence
         for concept_id in in_document:
-            self.concepts[concept_id].documents += 1
-            self.concepts[concept_id].shared_documents += len(in_document) - 1
-            add_counts(self.concepts[concept_id].species, dict.fromkeys(species, 1))
+            concept = concepts[concept_id]
+            concept.documents += 1
+            concept.shared_documents += len(in_document) - 1
+            for tag in tags:
+                concept.species[tag] = concept.species.get(tag, 0) + 1
         for pair in combinations(sorted(in_document), 2):
-            count = self.pairs.setdefault(pair, PairCount())
+            count = pairs.get(pair)
+            if count is None:
+                count = pairs[pair] = PairCount()
             count.documents += 1
             count.add_doc_id(doc_id)
             count.add_year(year or 0, year or 0)
-            add_counts(count.species, dict.fromkeys(species, 1))
+            for tag in tags:
+                count.species[tag] = count.species.get(tag, 0) + 1
         for sent_id, subject, relation, obj in relations:
             pair = tuple(sorted((subject, obj)))
             if subject == obj or subject not in by_sentence.get(sent_id, ()) or obj not in by_sentence[sent_id]:
                 continue
             sentence = sentence_text(sent_id) if sentence_text is not None else ""
-            evidence_key = (doc_order(doc_id), sent_id) if sentence_text is not None else ()
-            self.pairs[pair].add_relation(relation_key(relation, subject, obj), 1, evidence_key, sentence)
+            evidence_key = (doc_key, sent_id) if sentence_text is not None else ()
+            pairs[pair].add_relation(relation_key(relation, subject, obj), 1, evidence_key, sentence)
 
 
 def rollup_counts(
@@ -742,6 +755,14 @@ class SpillingCounts:
     def add(self, document: AnnotatedDocument) -> None:
         """Count one annotated document."""
         self.counts.add(document)
+        self._spill_when_full()
+
+    def add_mentions(self, *args, **kwargs) -> None:
+        """Count one document from its mentions (CooccurrenceCounts.add_mentions)."""
+        self.counts.add_mentions(*args, **kwargs)
+        self._spill_when_full()
+
+    def _spill_when_full(self) -> None:
         if len(self.counts.pairs) + len(self.counts.affirmed_counts().pairs) > self.max_pairs:
             self._spill()
 
