@@ -33,6 +33,8 @@ import platform
 import pstats
 import random
 import resource
+import subprocess
+import sys
 import shutil
 import tempfile
 import time
@@ -58,14 +60,13 @@ from pipeline.cooccurrence import PAIRS_FILE, SpillingCounts, merge_counts
 from pipeline.evaluate.evaluation import DEFAULT_SHARED
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.export.graphml import write_graphml
-from pipeline.partition import PARTITION_SIZE
+from pipeline.partition import PARTITION_SIZE, PARTS_DIR
 from pipeline.read import Record
 from pipeline.workflow import COUNT_FILES, graph
 
 DEMO = Path(__file__).resolve().parent.parent / "corpora" / "demo" / "abstracts.jsonl"
 MODES = ("tokenizer", "stock", "lexicon", "ner")
 SAME_TOKENS = "stock components, our tokenizer"  # the agreement the targets are checked on
-SCALING_PARTITION = 1_000  # records per partition when comparing 1 and 2 workers
 LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
 GRAPH_MIN_COUNTS = (1, 3)  # the graphs built from the generated counts (graph_assembly)
 
@@ -77,6 +78,8 @@ TARGETS = {
     "ner_docs_per_second": 150.0,
     "memory_ratio": 1.2,            # peak RSS for the large corpus / for the small one
     "graphml_seconds": 10.0,        # GraphML export of the large graph
+    "workers_2_vs_best": 0.56,      # issue 16: 2 workers take at most 0.56 of the best one-process time
+    "many_partitions_vs_one": 1.05, # and 7 partitions in one process at most 5% more than one
 }
 
 
@@ -91,7 +94,7 @@ class Sizes:
     graph_documents: int = 100_000
     export_nodes: int = 10_000
     export_edges: int = 200_000
-    scaling_documents: int = 6_000
+    scaling_documents: int = 17_000
 
 
 FULL = Sizes()
@@ -303,16 +306,79 @@ def memory(records: list[Record], small: int, large: int) -> dict:
     return result
 
 
+def repeated_corpus(records: list[Record], n: int, path: Path) -> Path:
+    """One JSONL file of the records repeated until there are at least n (copy k's ids end in -k)."""
+    copies = -(-n // len(records))
+    with open(path, "w", encoding="utf-8") as handle:
+        for copy in range(copies):
+            for r in records:
+                row = {"id": f"{r.doc_id}-{copy}", "title": r.title, "abstract": r.abstract, "year": r.year, "journal": r.journal}
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+SCALING_RUNS = (  # (name, extract options for n documents): one process, one partition first
+    ("1 worker, 1 partition", lambda n: ["--workers", "1", "--partition-size", str(n)]),
+    ("1 worker, default plan", lambda n: ["--workers", "1"]),
+    ("1 worker, 7 partitions", lambda n: ["--workers", "1", "--partition-size", str(-(-n // 7))]),
+    ("2 workers, default plan", lambda n: ["--workers", "2"]),
+    ("dask, 2-worker LocalCluster", lambda n: ["--engine", "dask", "--workers", "2"]),
+)
+SCALING_OUTPUTS = ("documents.parquet", "mentions.parquet", "mentions.csv", "rejects.jsonl", "summary.json", *COUNT_FILES)
+
+
+def _timed_extract(corpus: Path, out: Path, options: list[str]) -> dict:
+    """`neuroconcepts extract CORPUS --no-ner -q OPTIONS` in a fresh process: wall seconds, load average before."""
+    load = [round(x, 2) for x in os.getloadavg()]
+    command = [sys.executable, "-m", "pipeline", "extract", str(corpus), "--out", str(out), "--no-ner", "-q", "--keep-parts", *options]
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    seconds = round(time.perf_counter() - start, 2)
+    partitions = len(list((out / PARTS_DIR).iterdir()))
+    shutil.rmtree(out / PARTS_DIR)
+    return {"seconds": seconds, "partitions": partitions, "load_before": load}
+
+
 def scaling(records: list[Record], n: int) -> dict:
-    """Wall time of extract (lexicon mode) on n generated documents with 1 and 2 worker processes."""
+    """Wall time of `extract` (lexicon mode, fresh processes) on the bench corpus repeated to n
+    documents in one JSONL file: SCALING_RUNS, each checked byte for byte against the first."""
     with tempfile.TemporaryDirectory() as folder:
-        corpus = generated_corpus(records, n, Path(folder) / "corpus.jsonl")
-        times = {workers: _in_child(_extract, corpus, workers, SCALING_PARTITION)[0] for workers in (1, 2)}
+        folder = Path(folder)
+        corpus = repeated_corpus(records, n, folder / "corpus.jsonl")
+        build_nlp(ner=False)  # cached, so that no run pays for building it
+        documents = sum(1 for _ in open(corpus, "rb"))
+        runs, identical = {}, True
+        for number, (name, options) in enumerate(SCALING_RUNS):
+            out = folder / f"out{number}"
+            runs[name] = _timed_extract(corpus, out, options(documents)) | {"options": " ".join(options(documents))}
+            identical &= all((out / f).read_bytes() == (folder / "out0" / f).read_bytes() for f in SCALING_OUTPUTS)
+    best = min(r["seconds"] for name, r in runs.items() if name.startswith("1 worker"))
+    one = runs["1 worker, 1 partition"]["seconds"]
     return {
-        "documents": n, "partition_size": SCALING_PARTITION,
-        "workers": {str(w): {"seconds": s, "docs_per_second": round(n / s, 1)} for w, s in times.items()},
-        "speedup": round(times[1] / times[2], 2),
+        "documents": documents, "runs": runs, "identical_outputs": identical, "best_single_seconds": best,
+        "workers_2_vs_best": round(runs["2 workers, default plan"]["seconds"] / best, 3),
+        "dask_vs_best": round(runs["dask, 2-worker LocalCluster"]["seconds"] / best, 3),
+        "many_partitions_vs_one": round(runs["1 worker, 7 partitions"]["seconds"] / one, 3),
+        "startup": _in_child(startup_times)[0],
     }
+
+
+def startup_times() -> dict:
+    """Seconds to get a working lexicon pipeline: built from the knowledge-base files (tokenizing
+    every alias), loaded from the cache folder (spacy.load of what build_nlp saved), and loaded
+    from bytes as a worker loads it; each until its first document is annotated."""
+    from pipeline.distribute import _load_pipeline, _serialize_pipeline
+
+    def first_document(make: Callable[[], spacy.language.Language]) -> float:
+        start = time.perf_counter()
+        make()("The BNST mediates anxiety-like behavior.")
+        return round(time.perf_counter() - start, 2)
+
+    built = first_document(lambda: build_nlp(ner=False, cache=False))
+    cached = first_document(lambda: build_nlp(ner=False))
+    payload = _serialize_pipeline(build_nlp(ner=False))
+    from_bytes = first_document(lambda: _load_pipeline("bench", payload))
+    return {"built": built, "cached": cached, "from_bytes": from_bytes, "payload_mb": round(len(payload) / 1e6, 1)}
 
 
 GENERATED_CONCEPTS = 5_000  # concepts of the generated corpora, Zipf-like: the k-th commonest named 1/k as often as the first
@@ -437,12 +503,22 @@ def profile(mode: str, records: list[Record], path: Path, top: int = 45) -> None
 
 
 def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, sizes: Sizes = FULL,
-              command: str = "neuroconcepts bench", log: Callable[[str], None] = lambda message: None) -> dict:
-    """Run every measurement, write bench.md and bench.json (and profiles) to out_dir; the results."""
+              command: str = "neuroconcepts bench", log: Callable[[str], None] = lambda message: None,
+              only: str | None = None) -> dict:
+    """Run every measurement, write bench.md and bench.json (and profiles) to out_dir; the results.
+    With `only` ("scaling"), take that measurement alone into the report out_dir holds."""
     out_dir = Path(out_dir)
     corpus, records = bench_corpus(shared)
     if sizes.documents:
         records = records[:sizes.documents]
+    if only == "scaling":
+        results = json.loads((out_dir / "bench.json").read_text(encoding="utf-8"))
+        log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
+        results["scaling"] = scaling(records, sizes.scaling_documents) | {
+            "command": command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        results["checks"] = checks(results)
+        write_report(results, out_dir)
+        return results
     ner = ner_model_available()
     modes = [m for m in MODES if m != "ner" or ner]
     results: dict = {
@@ -459,8 +535,8 @@ def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, si
     results["agreement"] = agreement(records)
     log(f"memory: extract on {sizes.memory_small} and {sizes.memory_large} generated documents")
     results["memory"] = memory(records, sizes.memory_small, sizes.memory_large)
-    log(f"scaling: extract on {sizes.scaling_documents} generated documents, 1 and 2 workers")
-    results["scaling"] = scaling(records, sizes.scaling_documents)
+    log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
+    results["scaling"] = scaling(records, sizes.scaling_documents) | {"command": command, "date": results["date"]}
     log(f"graph: {sizes.graph_documents} generated annotated documents; GraphML of {sizes.export_nodes} nodes, {sizes.export_edges} edges")
     results["graph_assembly"] = graph_assembly(sizes.graph_documents)
     export, rss = _in_child(_graphml_export, sizes.export_nodes, sizes.export_edges)
@@ -489,6 +565,8 @@ def checks(results: dict) -> dict:
         "abbreviation_agreement": ("agreement", results["agreement"][SAME_TOKENS]["abbreviations"]["agreement"], ">="),
         "memory_ratio": ("memory", results["memory"]["ratio"], "<="),
         "graphml_seconds": ("graph", results["graphml_export"]["seconds"], "<"),
+        "workers_2_vs_best": ("scaling", results["scaling"]["workers_2_vs_best"], "<="),
+        "many_partitions_vs_one": ("scaling", results["scaling"]["many_partitions_vs_one"], "<="),
     }
     if "ner" in rate:
         found["ner_docs_per_second"] = ("ner", rate["ner"], ">=")
@@ -562,13 +640,24 @@ def render_markdown(results: dict) -> str:
             lines.append(f"| {m['documents']:,} | {m['seconds']} | {m['docs_per_second']} | {m['peak_rss_mb']:,} |")
     lines += ["", f"Peak RSS ratio, large / small: {memory['ratio']}.", "",
               "## Scaling on this machine", "",
-              f"`extract` in lexicon mode on {scale['documents']:,} generated documents (partitions of {scale['partition_size']:,}), wall time.", "",
-              "| workers | seconds | docs/s |", "|---:|---:|---:|"]
-    for workers, s in scale["workers"].items():
-        lines.append(f"| {workers} | {s['seconds']} | {s['docs_per_second']} |")
+              f"Measured by `{scale['command']}` on {scale['date']}. "
+              f"`neuroconcepts extract CORPUS --no-ner` in a fresh process for each run, on the bench corpus repeated to "
+              f"{scale['documents']:,} documents in one JSONL file (copy k's ids end in -k), wall time; the load average "
+              "(1, 5, 15 min) just before each run.", "",
+              "| run | options | partitions | seconds | docs/s | load before |", "|---|---|---:|---:|---:|---|"]
+    for name, run in scale["runs"].items():
+        lines.append(f"| {name} | `{run['options']}` | {run['partitions']} | {run['seconds']} | "
+                     f"{scale['documents'] / run['seconds']:.1f} | {run['load_before']} |")
+    startup = scale["startup"]
+    lines += ["", f"Outputs byte-identical in every run: {'yes' if scale['identical_outputs'] else '**no**'}. "
+              f"Best single-process time {scale['best_single_seconds']} s; 2 workers take {scale['workers_2_vs_best']} of it "
+              f"(target at most 0.56), Dask's 2-worker LocalCluster {scale['dask_vs_best']}; 7 partitions in one process "
+              f"take {scale['many_partitions_vs_one']} of one partition's time (target at most 1.05).", "",
+              "Start-up, lexicon mode, to the first annotated document (fresh process): built from the knowledge-base "
+              f"files {startup['built']} s; loaded from the cache folder {startup['cached']} s; loaded by a worker from the "
+              f"serialized pipeline ({startup['payload_mb']} MB) {startup['from_bytes']} s.", ""]
     g, e = results["graph_assembly"], results["graphml_export"]
-    lines += ["", f"Speed-up with 2 workers: {scale['speedup']}x.", "",
-              "## Graph assembly and GraphML export", "",
+    lines += ["## Graph assembly and GraphML export", "",
               f"Counting {g['documents']:,} generated annotated documents (4-16 mentions each, Zipf-like over 5,000 concepts) "
               f"and writing the counts as extract does ({g['pairs']:,} pairs, sentence or document): {g['count_seconds']} s; "
               f"peak RSS {g['count_peak_rss_mb']:,} MB. Then `neuroconcepts graph` on those counts (read the pairs that reach "

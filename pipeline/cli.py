@@ -454,7 +454,8 @@ def eval_command(out_dir, shared, kb_dir, kb_extra, ner, merge_policy):
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for bench.md, bench.json and profiles.")
 @click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); without WhiteText the demo corpus is used.")
 @click.option("--quick", is_flag=True, help="Small sizes, a run of two or three minutes (to check the benchmark itself; the numbers mean little).")
-def bench_command(out_dir, shared, quick):
+@click.option("--only", type=click.Choice(["scaling"]), help="Take this measurement alone (about 6 minutes), into the report --out holds.")
+def bench_command(out_dir, shared, quick, only):
     """Benchmark throughput per core (tokenizer, scispaCy's stock stack, lexicon and NER modes),
     agreement with the stock stack, memory, scaling to 2 workers and GraphML export.
 
@@ -469,7 +470,7 @@ def bench_command(out_dir, shared, quick):
 
     command = " ".join(["neuroconcepts", *sys.argv[1:]])
     results = run_bench(out_dir, Path(shared) if shared else DEFAULT_SHARED, QUICK if quick else FULL, command,
-                        partial(click.echo, err=True))
+                        partial(click.echo, err=True), only)
     for name, check in results["checks"].items():
         click.echo(f"{name:<24}{check['value']:>10}  target {check['target']:<8} {'met' if check['met'] else 'MISSED'}")
     click.echo(f"wrote {Path(out_dir) / 'bench.md'}")

@@ -674,14 +674,18 @@ def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> dict:
     return _write_totals({"documents": counts.documents, "sentences": counts.sentences, "species": counts.species}, directory)
 
 
-def read_counts(directory: str | Path, min_count: int = 0, window: str = "sentence") -> CooccurrenceCounts:
+def read_counts(
+    directory: str | Path, min_count: int = 0, window: str = "sentence", affirmed_windows_only: bool = False,
+) -> CooccurrenceCounts:
     """Read counts written by write_counts.
 
     Pairs sharing fewer than `min_count` windows (sentences or documents, by `window`,
     over all mentions) are read in neither layer, so memory holds only the pairs a graph
     with that `min_count` can keep (with 1, the pairs that share a document but no
     sentence stay out of a sentence graph); statistics over all pairs stay exact
-    (ConceptCount.shared_sentences and shared_documents count every pair).
+    (ConceptCount.shared_sentences and shared_documents count every pair). With
+    `affirmed_windows_only`, the affirmed layer's pairs hold their window counts only (what
+    a graph that does not exclude negated mentions reads of them).
     """
     directory = Path(directory)
     totals = _read_totals(directory)
@@ -696,9 +700,18 @@ def read_counts(directory: str | Path, min_count: int = 0, window: str = "senten
     def kept_in_all_mentions(batch: pa.RecordBatch) -> pa.Array:  # affirmed pairs are a subset of all pairs
         return pa.array([key in counts.pairs for key in zip(batch["source"].to_pylist(), batch["target"].to_pylist())])
 
+    def windows(path: Path) -> Iterator[tuple[tuple[str, str], PairCount]]:
+        for batch in _count_file(path, _PAIRS).iter_batches(batch_size=READ_ROWS, columns=["source", "target", *WINDOW_COLUMNS.values()]):
+            batch = batch.filter(kept_in_all_mentions(batch)) if min_count else batch
+            for source, target, *counted in zip(*(column.to_pylist() for column in batch.columns)):
+                yield (source, target), PairCount(*counted)
+
     (concepts_file, pairs_file), (affirmed_concepts_file, affirmed_pairs_file) = _LAYERS
     counts = layer(concepts_file, dict(_read_items(directory / pairs_file, _PAIRS, reaches_min_count if min_count else None)))
-    affirmed_pairs = _read_items(directory / affirmed_pairs_file, _PAIRS, kept_in_all_mentions if min_count else None)
+    if affirmed_windows_only:
+        affirmed_pairs = windows(directory / affirmed_pairs_file)
+    else:
+        affirmed_pairs = _read_items(directory / affirmed_pairs_file, _PAIRS, kept_in_all_mentions if min_count else None)
     counts.affirmed = layer(affirmed_concepts_file, dict(affirmed_pairs))
     return counts
 

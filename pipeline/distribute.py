@@ -173,6 +173,9 @@ class _Runner:
             context = get_context("spawn")  # no fork of a process that may hold threads (Arrow's)
             pool = ProcessPoolExecutor(workers, context, _start_worker, (os.getpid(), self.key, payload))
             self.stack.push(lambda *exc_info: _stop_pool(pool, *exc_info))
+            with _sigint_blocked():  # the pool starts a process for each task while none is idle: all start now,
+                for _ in range(workers):  # and load the pipeline while the planning pass runs
+                    pool.submit(int)
             self._submit, self._completed = pool.submit, as_completed
 
     def _dask_client(self, workers: int, scheduler: str | None):

@@ -142,13 +142,14 @@ def write_summary(summary: dict, path: str | Path) -> None:
 
 def graph_counts(
     directories: Sequence[str | Path], scratch: str | Path, kb: KnowledgeBase | None = None, level: str = "leaf",
-    min_count: int = 1, window: str = "sentence",
+    min_count: int = 1, window: str = "sentence", exclude_negated: bool = True,
 ) -> CooccurrenceCounts:
     """The co-occurrence counts of one or more extract directories, added up and rolled up to `level`.
 
     The directories' counts are merged by streaming (merge_counts, in a temporary folder
     inside `scratch`). At leaf level only the pairs sharing at least `min_count` windows
-    are read into memory; rolling up recounts from the mentions, so it reads them all.
+    are read into memory, and without `exclude_negated` only the window counts of the
+    affirmed pairs; rolling up recounts from the mentions, so it reads them all.
     """
     with tempfile.TemporaryDirectory(prefix=".counts-", dir=scratch) as folder:
         merged = Path(directories[0])
@@ -156,7 +157,7 @@ def graph_counts(
             merged = Path(folder) / "merged"
             merge_counts(directories, merged, folder)
         if level == "leaf":
-            return read_counts(merged, min_count, window)
+            return read_counts(merged, min_count, window, affirmed_windows_only=not exclude_negated)
         leaf = read_counts(merged)
     groups = rollup_map(kb, level)
     mention_tables = [
@@ -197,7 +198,7 @@ def graph(
     out_file = Path(out_file)
     with outdir.shared(directories):
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
+        counts = graph_counts(directories, out_file.parent, kb, level, min_count, window, exclude_negated)
         concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated)
         concept_graph.graph["level"] = level
         with naming(out_file):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,13 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+MEMORY_LIMIT = 20 << 30  # bytes of address space a graph process may take: a MemoryError, not the kernel's OOM killer
+
+
+def _memory_limit() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
 def timed_graph(counts: Path, min_count: int, timeout: int) -> dict:
     """`neuroconcepts graph COUNTS --min-count N` in a fresh process: wall seconds, peak RSS, nodes and edges."""
     out = counts.parent / f"graph-{counts.name}-{min_count}.graphml"
@@ -43,7 +51,7 @@ def timed_graph(counts: Path, min_count: int, timeout: int) -> dict:
                "--min-count", str(min_count), "--out", str(out), "-q"]
     result = {"min_count": min_count, "load_before": load()}
     try:
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, preexec_fn=_memory_limit)
     except subprocess.TimeoutExpired:
         return result | {"finished": False, "reason": f"stopped after {timeout} s"}
     if done.returncode != 0:

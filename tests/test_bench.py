@@ -15,8 +15,11 @@ def test_bench_measures_every_target_and_writes_its_report(tmp_path):
 
     assert set(results["checks"]) == {
         "lexicon_vs_tokenizer", "lexicon_vs_stock", "sentence_agreement", "abbreviation_agreement",
-        "memory_ratio", "graphml_seconds", "ner_docs_per_second",
+        "memory_ratio", "graphml_seconds", "ner_docs_per_second", "workers_2_vs_best", "many_partitions_vs_one",
     }
+    scaling = results["scaling"]
+    assert scaling["identical_outputs"] and scaling["documents"] >= 40
+    assert [run["partitions"] for run in scaling["runs"].values()] == [1, 4, 7, 8, 8]
     rate = {mode: r["docs_per_second"] for mode, r in results["throughput"].items()}
     # pysbd costs the stock stack far more than the whole lexicon pipeline costs us
     assert rate["tokenizer"] > rate["lexicon"] > rate["stock"]
