@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import cProfile
 import io
-import itertools
 import json
 import multiprocessing
 import os
@@ -40,12 +39,16 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import networkx as nx
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import spacy
 from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
@@ -56,7 +59,7 @@ from pipeline.annotate import annotate, make_doc
 from pipeline.annotate.ner import ner_model_available
 from pipeline.annotate.nlp import build_nlp
 from pipeline.atomic import atomic_open
-from pipeline.cooccurrence import PAIRS_FILE, SpillingCounts, merge_counts
+from pipeline.cooccurrence import MAX_DOC_IDS, PAIRS_FILE, merge_counts, write_count_tables
 from pipeline.evaluate.evaluation import DEFAULT_SHARED
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.export.graphml import write_graphml
@@ -384,42 +387,157 @@ def startup_times() -> dict:
 GENERATED_CONCEPTS = 5_000  # concepts of the generated corpora, Zipf-like: the k-th commonest named 1/k as often as the first
 GENERATED_SPECIES = ((), ("rat",), ("mouse",), ("human",), ("rat", "mouse"))
 GENERATED_NEGATED = 0.07  # the share of negated mentions (the demo corpus: 119 of 1,667)
-GENERATED_CHUNK = 100_000  # generated documents counted by one process before its counts are written
+GENERATED_CHUNK = 500_000  # generated documents counted at once (about 2 GB), their counts then merged
+
+
+def generated_mentions(first: int, n: int, seed: int = 7) -> dict[str, np.ndarray]:
+    """Documents first+1..first+n of a generated annotated corpus, as arrays (numpy's generator,
+    seeded by `seed` and `first`): per document its number, sentences (6 to 12), year and
+    species (an index into GENERATED_SPECIES); per mention its document (0..n-1), sentence,
+    concept (Zipf-like over GENERATED_CONCEPTS: the k-th commonest 1/k as often as the
+    first; 4 to 16 mentions a document) and whether it is negated (GENERATED_NEGATED)."""
+    rng = np.random.default_rng([seed, first])
+    n_sentences = rng.integers(6, 13, n)
+    doc = np.repeat(np.arange(n), rng.integers(4, 17, n))
+    cumulative = np.cumsum(1 / np.arange(1, GENERATED_CONCEPTS + 1))
+    concept = np.minimum(np.searchsorted(cumulative / cumulative[-1], rng.random(len(doc)), side="right"), GENERATED_CONCEPTS - 1)
+    return {
+        "number": np.arange(first + 1, first + n + 1), "n_sentences": n_sentences, "year": rng.integers(1975, 2025, n),
+        "species": rng.integers(0, len(GENERATED_SPECIES), n), "doc": doc, "concept": concept,
+        "sent": (rng.random(len(doc)) * n_sentences[doc]).astype(np.int64), "negated": rng.random(len(doc)) < GENERATED_NEGATED,
+    }
+
+
+def _concept(c: int) -> tuple[str, str, str]:
+    """(id, name, type) of generated concept number c."""
+    return f"C:{c:06d}", f"concept {c}", LABELS[c % len(LABELS)]
+
+
+def _evidence(number: int, sent: int) -> str:
+    return f"Sentence {sent} of document {number} names some concepts."
 
 
 def generated_documents(first: int, n: int, seed: int = 7) -> Iterator[tuple]:
-    """Documents first+1..first+n of a generated annotated corpus, as the arguments of
-    CooccurrenceCounts.add_mentions: 6 to 12 sentences, 4 to 16 mentions of GENERATED_CONCEPTS
-    concepts (Zipf-like) in random sentences, GENERATED_NEGATED of them negated, a year and
-    species tags. The same documents whatever chunks they are made in."""
-    concepts = [(f"C:{c:06d}", f"concept {c}", LABELS[c % len(LABELS)]) for c in range(GENERATED_CONCEPTS)]
-    cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(GENERATED_CONCEPTS)))
-    for number in range(first + 1, first + n + 1):
-        rng = random.Random(seed * 1_000_003 + number)
-        n_sentences = rng.randint(6, 12)
-        mentions = sorted(
-            (rng.randrange(n_sentences), *concept, rng.random() < GENERATED_NEGATED)
-            for concept in rng.choices(concepts, cum_weights=cumulative, k=rng.randint(4, 16))
-        )
-        yield (str(number), n_sentences, mentions, lambda s, number=number: f"Sentence {s} of document {number} names some concepts.",
-               rng.randint(1975, 2024), rng.choice(GENERATED_SPECIES))
+    """The documents of generated_mentions as the arguments of CooccurrenceCounts.add_mentions."""
+    g = generated_mentions(first, n, seed)
+    starts = np.searchsorted(g["doc"], np.arange(n + 1))
+    for d in range(n):
+        number = int(g["number"][d])
+        mentions = [(int(s), *_concept(int(c)), bool(neg)) for s, c, neg in
+                    zip(*(g[key][starts[d]:starts[d + 1]] for key in ("sent", "concept", "negated")))]
+        yield (str(number), int(g["n_sentences"][d]), mentions, partial(_evidence, number), int(g["year"][d]),
+               GENERATED_SPECIES[g["species"][d]])
+
+
+def _pairs_in_groups(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows sorted by group (each row a distinct member), the (left, right) row numbers of every
+    pair of rows of one group, left < right, in row order."""
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(groups)])
+    rank = np.arange(len(groups)) - np.repeat(starts, sizes)
+    following = np.repeat(sizes, sizes) - rank - 1
+    left = np.repeat(np.arange(len(groups)), following)
+    right = left + 1 + (np.arange(len(left)) - np.repeat(np.cumsum(following) - following, following))
+    return left, right
+
+
+def _generated_layer(g: dict[str, np.ndarray], keep: np.ndarray) -> tuple[pa.Table, pa.Table]:
+    """The concept and pair rows of the generated mentions marked by `keep`, as
+    CooccurrenceCounts counts them (without relations), vectorised."""
+    C, S = GENERATED_CONCEPTS, 13
+    doc, sent, concept = g["doc"][keep], g["sent"][keep], g["concept"][keep]
+    tags = sorted({tag for species in GENERATED_SPECIES for tag in species})
+    has_tag = np.array([[tag in species for tag in tags] for species in GENERATED_SPECIES])  # species index x tag
+    numbers = g["number"].astype(str)
+    triples = np.unique((doc * S + sent) * C + concept)  # (document, sentence, concept), sorted
+    t_window, t_concept = triples // C, triples % C
+    pairs_dc = np.unique(doc * C + concept)  # (document, concept)
+    d_doc, d_concept = pairs_dc // C, pairs_dc % C
+
+    def group_sizes(groups: np.ndarray) -> np.ndarray:
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        sizes = np.diff(np.r_[starts, len(groups)])
+        return np.repeat(sizes, sizes)
+
+    present = np.flatnonzero(np.bincount(concept, minlength=C))
+    concept_species = [np.bincount(d_concept, weights=has_tag[g["species"][d_doc], t], minlength=C).astype(np.int64) for t in range(len(tags))]
+    concept_tags = [[tags[t] for t in range(len(tags)) if concept_species[t][c]] for c in present]
+    concepts = pa.table({
+        "concept_id": [_concept(c)[0] for c in present], "name": [_concept(c)[1] for c in present],
+        "type": [_concept(c)[2] for c in present],
+        "mentions": np.bincount(concept, minlength=C)[present], "sentences": np.bincount(t_concept, minlength=C)[present],
+        "documents": np.bincount(d_concept, minlength=C)[present],
+        "species_tags": concept_tags,
+        "species_documents": [[int(concept_species[tags.index(tag)][c]) for tag in names] for c, names in zip(present, concept_tags)],
+        "shared_sentences": np.bincount(t_concept, weights=group_sizes(t_window) - 1, minlength=C).astype(np.int64)[present],
+        "shared_documents": np.bincount(d_concept, weights=group_sizes(d_doc) - 1, minlength=C).astype(np.int64)[present],
+    })
+
+    left, right = _pairs_in_groups(d_doc)  # pairs sharing a document, in document order
+    key = d_concept[left] * C + d_concept[right]
+    order = np.argsort(key, kind="stable")  # documents stay in order within a pair
+    key, pair_doc = key[order], d_doc[left][order]
+    keys, starts = np.unique(key, return_index=True)
+    counts = np.diff(np.r_[starts, len(key)])
+    rank = np.arange(len(key)) - np.repeat(starts, counts)
+    first_ids = rank < MAX_DOC_IDS
+    id_offsets = np.r_[0, np.cumsum(np.minimum(counts, MAX_DOC_IDS))].astype(np.int32)
+    years = g["year"][pair_doc]
+    species = g["species"][pair_doc]
+    pair_species = [np.add.reduceat(has_tag[species, t].astype(np.int64), starts) for t in range(len(tags))]
+
+    s_left, s_right = _pairs_in_groups(t_window)  # pairs sharing a sentence, in (document, sentence) order
+    s_key = t_concept[s_left] * C + t_concept[s_right]
+    s_order = np.argsort(s_key, kind="stable")
+    s_key, s_window = s_key[s_order], t_window[s_left][s_order]
+    s_keys, s_starts = np.unique(s_key, return_index=True)
+    sentences = np.zeros(len(keys), dtype=np.int64)
+    at = np.searchsorted(keys, s_keys)
+    sentences[at] = np.diff(np.r_[s_starts, len(s_key)])
+    evidence_doc = np.full(len(keys), -1)
+    evidence_sent = np.full(len(keys), -1)
+    evidence_doc[at], evidence_sent[at] = s_window[s_starts] // S, s_window[s_starts] % S
+    ids = np.array([_concept(c)[0] for c in range(C)])
+    species_counts = np.stack(pair_species, axis=1)  # pairs x tags
+    found = species_counts > 0
+    tag_offsets = pa.array(np.r_[0, np.cumsum(found.sum(axis=1))].astype(np.int32))
+
+    def no_lists(value_type: pa.DataType) -> pa.ListArray:
+        return pa.ListArray.from_arrays(pa.array(np.zeros(len(keys) + 1, dtype=np.int32)), pa.array([], value_type))
+
+    with_evidence = evidence_doc >= 0
+    evidence_text = np.full(len(keys), "", dtype=object)
+    evidence_text[with_evidence] = [_evidence(g["number"][d], s) for d, s in zip(evidence_doc[with_evidence], evidence_sent[with_evidence])]
+    pairs = pa.table({
+        "source": ids[keys // C], "target": ids[keys % C], "sentences": sentences, "documents": counts,
+        "doc_ids": pa.ListArray.from_arrays(pa.array(id_offsets), pa.array(numbers[pair_doc[first_ids]])),
+        "evidence_doc_id": np.where(with_evidence, numbers[np.maximum(evidence_doc, 0)], ""), "evidence_sent_id": evidence_sent,
+        "evidence": pa.array(evidence_text, pa.string()),
+        "first_year": np.minimum.reduceat(years, starts).astype(np.int32), "last_year": np.maximum.reduceat(years, starts).astype(np.int32),
+        "species_tags": pa.ListArray.from_arrays(tag_offsets, pa.array(np.array(tags)[np.nonzero(found)[1]])),
+        "species_documents": pa.ListArray.from_arrays(tag_offsets, pa.array(species_counts[found])),
+        "relation_keys": no_lists(pa.string()), "relation_counts": no_lists(pa.int64()),
+        "relation_evidence_doc_ids": no_lists(pa.string()), "relation_evidence_sent_ids": no_lists(pa.int64()),
+        "relation_evidence": no_lists(pa.string()),
+    })
+    return concepts, pairs
 
 
 def count_generated(first: int, n: int, directory: Path, seed: int = 7) -> int:
-    """Count generated documents first+1..first+n and write the counts to `directory` as extract
-    writes a partition's; the number of pairs (over all mentions)."""
-    counts = SpillingCounts(Path(directory) / "runs", max_pairs=2_000_000)
-    for document in generated_documents(first, n, seed):
-        counts.add_mentions(*document)
-    counts.write(directory)
-    shutil.rmtree(Path(directory) / "runs", ignore_errors=True)
-    return pq.ParquetFile(Path(directory) / PAIRS_FILE).metadata.num_rows
+    """Count generated documents first+1..first+n (generated_mentions), vectorised, and write the
+    counts to `directory` as extract writes a partition's (the same bytes as counting
+    generated_documents with CooccurrenceCounts, tested); the number of pairs."""
+    g = generated_mentions(first, n, seed)
+    layers = [_generated_layer(g, np.ones(len(g["doc"]), dtype=bool)), _generated_layer(g, ~g["negated"])]
+    species = Counter(tag for s in g["species"] for tag in GENERATED_SPECIES[s])
+    write_count_tables(layers, {"documents": n, "sentences": int(g["n_sentences"].sum()), "species": dict(species)}, directory)
+    return layers[0][1].num_rows
 
 
 def generated_counts(n_documents: int, directory: Path, workers: int = 1, seed: int = 7) -> dict:
-    """The counts of n generated documents (generated_documents), written to `directory` as
+    """The counts of n generated documents (generated_mentions), written to `directory` as
     extract writes them (a finished extract folder, as graph requires): counted in chunks of
-    GENERATED_CHUNK documents on `workers` processes, then merged (merge_counts)."""
+    GENERATED_CHUNK documents (count_generated) on `workers` processes, then merged (merge_counts)."""
     directory = Path(directory)
     chunks = [(first, min(GENERATED_CHUNK, n_documents - first), directory / "chunks" / f"{first:012d}", seed)
               for first in range(0, n_documents, GENERATED_CHUNK)]

@@ -674,6 +674,17 @@ def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> dict:
     return _write_totals({"documents": counts.documents, "sentences": counts.sentences, "species": counts.species}, directory)
 
 
+def write_count_tables(layers: Sequence[tuple[pa.Table, pa.Table]], totals: dict, directory: str | Path) -> dict:
+    """Write count tables made elsewhere, (concept rows, pair rows) in key order for all
+    mentions and for affirmed ones, and the totals, as write_counts writes them; the totals."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for files, tables in zip(_LAYERS, layers):
+        for name, kind, table in zip(files, (_CONCEPTS, _PAIRS), tables):
+            _write_tables([table.select(kind.schema.names).cast(kind.schema)], directory / name, kind)
+    return _write_totals(totals, directory)
+
+
 def read_counts(
     directory: str | Path, min_count: int = 0, window: str = "sentence", affirmed_windows_only: bool = False,
 ) -> CooccurrenceCounts:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import os
 import pickle
@@ -71,13 +72,20 @@ def _serialize_pipeline(nlp: Language) -> bytes:
 
 
 def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
-    """The pipeline with this digest, loaded once per process."""
+    """The pipeline with this digest, loaded once per process. Its objects (the knowledge base's
+    and patterns': a million or so) are made with the cycle collector paused, and then frozen
+    (gc.freeze), so that no later full collection of the worker visits them again."""
     if key not in _PIPELINES:
         config, data = pickle.loads(payload)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes, compiled again
-            nlp = load_model_from_config(Config().from_str(config), auto_fill=False)
-        _PIPELINES[key] = nlp.from_bytes(data)
+        gc.disable()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes, compiled again
+                nlp = load_model_from_config(Config().from_str(config), auto_fill=False)
+            _PIPELINES[key] = nlp.from_bytes(data)
+        finally:
+            gc.enable()
+        gc.freeze()
     return _PIPELINES[key]
 
 

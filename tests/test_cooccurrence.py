@@ -16,6 +16,7 @@ from pipeline.cooccurrence import (
     merge_counts, read_counts, write_counts,
 )
 from pipeline.errors import InputError
+from pipeline.export.graphml import write_graphml
 from pipeline.graph import build_graph, npmi
 from pipeline.read import Record, read_corpus
 
@@ -183,3 +184,14 @@ def test_merged_counts_equal_counting_all_at_once_byte_for_byte(tmp_path):
     assert sum(1 for pair in whole.pairs.values() if pair.relations) > 20 and len(whole.pairs) > 500
     for name in (CONCEPTS_FILE, PAIRS_FILE, AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, TOTALS_FILE):
         assert (tmp_path / "merged" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_the_window_counts_of_affirmed_pairs_make_the_same_graph(demo_extract, tmp_path):
+    """graph reads only the window counts of the affirmed pairs when it does not exclude
+    negated mentions: the same GraphML as from the whole affirmed layer."""
+    for min_count in (1, 2):
+        for name, light in (("full", False), ("light", True)):
+            counts = read_counts(demo_extract, min_count, affirmed_windows_only=light)
+            write_graphml(build_graph(counts, "sentence", min_count), tmp_path / f"{name}.graphml")
+        assert (tmp_path / "light.graphml").read_bytes() == (tmp_path / "full.graphml").read_bytes()
+    assert all(not pair.doc_ids for pair in counts.affirmed.pairs.values()) and counts.affirmed.pairs
