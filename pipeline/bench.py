@@ -1,5 +1,8 @@
 """The benchmark (`neuroconcepts bench`, `make bench`): throughput per core, agreement with
-scispaCy's stock rule stack, memory as the corpus grows, graph assembly and GraphML export.
+scispaCy's stock rule stack, memory as the corpus grows, scaling to two workers and Dask
+(`scaling`, alone with `--only scaling`), graph assembly and GraphML export; and the
+generated corpora of the graph measurements and of scripts/pubmed_plan.py
+(`generated_mentions`, `count_generated`).
 
 Throughput is measured in this one process, on the same documents, side by side:
 

@@ -6,8 +6,8 @@ concepts, counted in chunks on --workers processes and merged), then `neuroconce
 runs on them at each --min-count (default 1, 3 and 10), each in a fresh process under
 /usr/bin/time (wall time, peak RSS). The results, with the load average around each step,
 go to OUT/pubmed_plan.json and OUT/pubmed_plan.md, rewritten after every step (a long run
-that is stopped keeps what it measured). It takes about an hour for the default sizes on
-two cores; it is not part of `make test` or `make bench`.
+that is stopped keeps what it measured). It takes about half an hour for the default sizes
+on two cores; it is not part of `make test` or `make bench`.
 
     .venv/bin/python scripts/pubmed_plan.py --out reports --work /tmp/pubmed-plan
 """
@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.atomic import atomic_open
-from pipeline.bench import GENERATED_CONCEPTS, generated_counts
+from pipeline.bench import GENERATED_CHUNK, GENERATED_CONCEPTS, generated_counts
 
 REPO = Path(__file__).resolve().parent.parent
 NEUROCONCEPTS = [sys.executable, "-m", "pipeline"]
@@ -75,7 +75,7 @@ def render(results: dict) -> str:
         f"Produced by `{results['command']}` ({results['started']} to {results.get('ended', 'not finished')}, "
         f"{os.cpu_count()} cores). Counts generated as extract writes them (pipeline.bench.generated_counts: "
         f"{GENERATED_CONCEPTS:,} concepts, Zipf-like; 6 to 12 sentences and 4 to 16 mentions a document, 7% negated, "
-        "a year and species tags), counted on 2 processes in chunks of 100,000 documents and merged. Then "
+        f"a year and species tags), counted on 2 processes in chunks of {GENERATED_CHUNK:,} documents and merged. Then "
         "`neuroconcepts graph DIR --min-count N` in a fresh process under /usr/bin/time: wall time and peak RSS.", "",
         "| documents | pairs | count s | merge s | load before |", "|---:|---:|---:|---:|---|",
     ]
