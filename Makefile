@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench viewer-demo reliability
+.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench bench-scaling pubmed-plan viewer-demo reliability
 
 setup: $(STAMP)
 
@@ -37,10 +37,20 @@ test: setup
 eval: setup
 	$(BIN)/neuroconcepts eval --out reports
 
-# Throughput per core, agreement with scispaCy's stock stack, memory, scaling, GraphML export
-# (about 15 minutes; one core at a time): reports/bench.md, reports/bench.json.
+# Throughput per core, agreement with scispaCy's stock stack, memory, scaling to 2 workers and
+# Dask, GraphML export (about 20 minutes, on an idle machine): reports/bench.md, reports/bench.json.
 bench: setup
 	OMP_NUM_THREADS=1 $(BIN)/neuroconcepts bench --out reports
+
+# The scaling runs alone (about 6 minutes), into the last reports/bench.md.
+bench-scaling: setup
+	OMP_NUM_THREADS=1 $(BIN)/neuroconcepts bench --out reports --only scaling
+
+# The PubMed-size plan: graph on the counts of 1 M and 5 M generated documents (about an hour,
+# several GB in PLAN_WORK): reports/pubmed_plan.md.
+PLAN_WORK ?= /tmp/neuroconcepts-pubmed-plan
+pubmed-plan: setup
+	OMP_NUM_THREADS=1 $(BIN)/python scripts/pubmed_plan.py --out reports --work $(PLAN_WORK)
 
 # The 17 reliability cases of issue 14, each a test on a real fault, and the property tests
 # (about two minutes): reports/reliability.md.

@@ -1,5 +1,8 @@
 """The benchmark (`neuroconcepts bench`, `make bench`): throughput per core, agreement with
-scispaCy's stock rule stack, memory as the corpus grows, graph assembly and GraphML export.
+scispaCy's stock rule stack, memory as the corpus grows, scaling to two workers and Dask
+(`scaling`, alone with `--only scaling`), graph assembly and GraphML export; and the
+generated corpora of the graph measurements and of scripts/pubmed_plan.py
+(`generated_mentions`, `count_generated`).
 
 Throughput is measured in this one process, on the same documents, side by side:
 
@@ -32,37 +35,44 @@ import platform
 import pstats
 import random
 import resource
+import subprocess
+import sys
+import shutil
 import tempfile
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import spacy
 from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 
 from pipeline import outdir
-from pipeline.annotate import AnnotatedDocument, Mention, annotate, make_doc
+from pipeline.annotate import annotate, make_doc
 from pipeline.annotate.ner import ner_model_available
 from pipeline.annotate.nlp import build_nlp
 from pipeline.atomic import atomic_open
-from pipeline.cooccurrence import CooccurrenceCounts, write_counts
+from pipeline.cooccurrence import MAX_DOC_IDS, PAIRS_FILE, merge_counts, write_count_tables
 from pipeline.evaluate.evaluation import DEFAULT_SHARED
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.export.graphml import write_graphml
-from pipeline.partition import PARTITION_SIZE
+from pipeline.partition import PARTITION_SIZE, PARTS_DIR
 from pipeline.read import Record
 from pipeline.workflow import COUNT_FILES, graph
 
 DEMO = Path(__file__).resolve().parent.parent / "corpora" / "demo" / "abstracts.jsonl"
 MODES = ("tokenizer", "stock", "lexicon", "ner")
 SAME_TOKENS = "stock components, our tokenizer"  # the agreement the targets are checked on
-SCALING_PARTITION = 1_000  # records per partition when comparing 1 and 2 workers
 LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
 GRAPH_MIN_COUNTS = (1, 3)  # the graphs built from the generated counts (graph_assembly)
 
@@ -74,6 +84,8 @@ TARGETS = {
     "ner_docs_per_second": 150.0,
     "memory_ratio": 1.2,            # peak RSS for the large corpus / for the small one
     "graphml_seconds": 10.0,        # GraphML export of the large graph
+    "workers_2_vs_best": 0.56,      # issue 16: 2 workers take at most 0.56 of the best one-process time
+    "many_partitions_vs_one": 1.05, # and 7 partitions in one process at most 5% more than one
 }
 
 
@@ -88,7 +100,7 @@ class Sizes:
     graph_documents: int = 100_000
     export_nodes: int = 10_000
     export_edges: int = 200_000
-    scaling_documents: int = 6_000
+    scaling_documents: int = 17_000
 
 
 FULL = Sizes()
@@ -300,46 +312,247 @@ def memory(records: list[Record], small: int, large: int) -> dict:
     return result
 
 
+def repeated_corpus(records: list[Record], n: int, path: Path) -> Path:
+    """One JSONL file of the records repeated until there are at least n (copy k's ids end in -k)."""
+    copies = -(-n // len(records))
+    with open(path, "w", encoding="utf-8") as handle:
+        for copy in range(copies):
+            for r in records:
+                row = {"id": f"{r.doc_id}-{copy}", "title": r.title, "abstract": r.abstract, "year": r.year, "journal": r.journal}
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+SCALING_RUNS = (  # (name, extract options for n documents): one process, one partition first
+    ("1 worker, 1 partition", lambda n: ["--workers", "1", "--partition-size", str(n)]),
+    ("1 worker, default plan", lambda n: ["--workers", "1"]),
+    ("1 worker, 7 partitions", lambda n: ["--workers", "1", "--partition-size", str(-(-n // 7))]),
+    ("2 workers, default plan", lambda n: ["--workers", "2"]),
+    ("dask, 2-worker LocalCluster", lambda n: ["--engine", "dask", "--workers", "2"]),
+)
+SCALING_OUTPUTS = ("documents.parquet", "mentions.parquet", "mentions.csv", "rejects.jsonl", "summary.json", *COUNT_FILES)
+
+
+def _timed_extract(corpus: Path, out: Path, options: list[str]) -> dict:
+    """`neuroconcepts extract CORPUS --no-ner -q OPTIONS` in a fresh process: wall seconds, load average before."""
+    load = [round(x, 2) for x in os.getloadavg()]
+    command = [sys.executable, "-m", "pipeline", "extract", str(corpus), "--out", str(out), "--no-ner", "-q", "--keep-parts", *options]
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    seconds = round(time.perf_counter() - start, 2)
+    partitions = len(list((out / PARTS_DIR).iterdir()))
+    shutil.rmtree(out / PARTS_DIR)
+    return {"seconds": seconds, "partitions": partitions, "load_before": load}
+
+
 def scaling(records: list[Record], n: int) -> dict:
-    """Wall time of extract (lexicon mode) on n generated documents with 1 and 2 worker processes."""
+    """Wall time of `extract` (lexicon mode, fresh processes) on the bench corpus repeated to n
+    documents in one JSONL file: SCALING_RUNS, each checked byte for byte against the first."""
     with tempfile.TemporaryDirectory() as folder:
-        corpus = generated_corpus(records, n, Path(folder) / "corpus.jsonl")
-        times = {workers: _in_child(_extract, corpus, workers, SCALING_PARTITION)[0] for workers in (1, 2)}
+        folder = Path(folder)
+        corpus = repeated_corpus(records, n, folder / "corpus.jsonl")
+        build_nlp(ner=False)  # cached, so that no run pays for building it
+        documents = sum(1 for _ in open(corpus, "rb"))
+        runs, identical = {}, True
+        for number, (name, options) in enumerate(SCALING_RUNS):
+            out = folder / f"out{number}"
+            runs[name] = _timed_extract(corpus, out, options(documents)) | {"options": " ".join(options(documents))}
+            identical &= all((out / f).read_bytes() == (folder / "out0" / f).read_bytes() for f in SCALING_OUTPUTS)
+    best = min(r["seconds"] for name, r in runs.items() if name.startswith("1 worker"))
+    one = runs["1 worker, 1 partition"]["seconds"]
     return {
-        "documents": n, "partition_size": SCALING_PARTITION,
-        "workers": {str(w): {"seconds": s, "docs_per_second": round(n / s, 1)} for w, s in times.items()},
-        "speedup": round(times[1] / times[2], 2),
+        "documents": documents, "runs": runs, "identical_outputs": identical, "best_single_seconds": best,
+        "workers_2_vs_best": round(runs["2 workers, default plan"]["seconds"] / best, 3),
+        "dask_vs_best": round(runs["dask, 2-worker LocalCluster"]["seconds"] / best, 3),
+        "many_partitions_vs_one": round(runs["1 worker, 7 partitions"]["seconds"] / one, 3),
+        "startup": _in_child(startup_times)[0],
     }
 
 
-def _generated_counts(n_documents: int, directory: Path, n_concepts: int = 5_000, seed: int = 7) -> dict:
-    """Count n generated annotated documents (Zipf-like concepts) and write the counts to
-    directory as extract writes them: seconds and pairs."""
-    rng = random.Random(seed)
-    concepts = [(f"C:{c:06d}", f"concept {c}", LABELS[c % len(LABELS)]) for c in range(n_concepts)]
-    weights = [1 / (rank + 1) for rank in range(n_concepts)]
+def startup_times() -> dict:
+    """Seconds to get a working lexicon pipeline: built from the knowledge-base files (tokenizing
+    every alias), loaded from the cache folder (spacy.load of what build_nlp saved), and loaded
+    from bytes as a worker loads it; each until its first document is annotated."""
+    from pipeline.distribute import _load_pipeline, _serialize_pipeline
+
+    def first_document(make: Callable[[], spacy.language.Language]) -> float:
+        start = time.perf_counter()
+        make()("The BNST mediates anxiety-like behavior.")
+        return round(time.perf_counter() - start, 2)
+
+    built = first_document(lambda: build_nlp(ner=False, cache=False))
+    cached = first_document(lambda: build_nlp(ner=False))
+    payload = _serialize_pipeline(build_nlp(ner=False))
+    from_bytes = first_document(lambda: _load_pipeline("bench", payload))
+    return {"built": built, "cached": cached, "from_bytes": from_bytes, "payload_mb": round(len(payload) / 1e6, 1)}
+
+
+GENERATED_CONCEPTS = 5_000  # concepts of the generated corpora, Zipf-like: the k-th commonest named 1/k as often as the first
+GENERATED_SPECIES = ((), ("rat",), ("mouse",), ("human",), ("rat", "mouse"))
+GENERATED_NEGATED = 0.07  # the share of negated mentions (the demo corpus: 119 of 1,667)
+GENERATED_CHUNK = 500_000  # generated documents counted at once (about 2 GB), their counts then merged
+
+
+def generated_mentions(first: int, n: int, seed: int = 7) -> dict[str, np.ndarray]:
+    """Documents first+1..first+n of a generated annotated corpus, as arrays (numpy's generator,
+    seeded by `seed` and `first`): per document its number, sentences (6 to 12), year and
+    species (an index into GENERATED_SPECIES); per mention its document (0..n-1), sentence,
+    concept (Zipf-like over GENERATED_CONCEPTS: the k-th commonest 1/k as often as the
+    first; 4 to 16 mentions a document) and whether it is negated (GENERATED_NEGATED)."""
+    rng = np.random.default_rng([seed, first])
+    n_sentences = rng.integers(6, 13, n)
+    doc = np.repeat(np.arange(n), rng.integers(4, 17, n))
+    cumulative = np.cumsum(1 / np.arange(1, GENERATED_CONCEPTS + 1))
+    concept = np.minimum(np.searchsorted(cumulative / cumulative[-1], rng.random(len(doc)), side="right"), GENERATED_CONCEPTS - 1)
+    return {
+        "number": np.arange(first + 1, first + n + 1), "n_sentences": n_sentences, "year": rng.integers(1975, 2025, n),
+        "species": rng.integers(0, len(GENERATED_SPECIES), n), "doc": doc, "concept": concept,
+        "sent": (rng.random(len(doc)) * n_sentences[doc]).astype(np.int64), "negated": rng.random(len(doc)) < GENERATED_NEGATED,
+    }
+
+
+def _concept(c: int) -> tuple[str, str, str]:
+    """(id, name, type) of generated concept number c."""
+    return f"C:{c:06d}", f"concept {c}", LABELS[c % len(LABELS)]
+
+
+def _evidence(number: int, sent: int) -> str:
+    return f"Sentence {sent} of document {number} names some concepts."
+
+
+def generated_documents(first: int, n: int, seed: int = 7) -> Iterator[tuple]:
+    """The documents of generated_mentions as the arguments of CooccurrenceCounts.add_mentions."""
+    g = generated_mentions(first, n, seed)
+    starts = np.searchsorted(g["doc"], np.arange(n + 1))
+    for d in range(n):
+        number = int(g["number"][d])
+        mentions = [(int(s), *_concept(int(c)), bool(neg)) for s, c, neg in
+                    zip(*(g[key][starts[d]:starts[d + 1]] for key in ("sent", "concept", "negated")))]
+        yield (str(number), int(g["n_sentences"][d]), mentions, partial(_evidence, number), int(g["year"][d]),
+               GENERATED_SPECIES[g["species"][d]])
+
+
+def _pairs_in_groups(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows sorted by group (each row a distinct member), the (left, right) row numbers of every
+    pair of rows of one group, left < right, in row order."""
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(groups)])
+    rank = np.arange(len(groups)) - np.repeat(starts, sizes)
+    following = np.repeat(sizes, sizes) - rank - 1
+    left = np.repeat(np.arange(len(groups)), following)
+    right = left + 1 + (np.arange(len(left)) - np.repeat(np.cumsum(following) - following, following))
+    return left, right
+
+
+def _generated_layer(g: dict[str, np.ndarray], keep: np.ndarray) -> tuple[pa.Table, pa.Table]:
+    """The concept and pair rows of the generated mentions marked by `keep`, as
+    CooccurrenceCounts counts them (without relations), vectorised."""
+    C, S = GENERATED_CONCEPTS, 13
+    doc, sent, concept = g["doc"][keep], g["sent"][keep], g["concept"][keep]
+    tags = sorted({tag for species in GENERATED_SPECIES for tag in species})
+    has_tag = np.array([[tag in species for tag in tags] for species in GENERATED_SPECIES])  # species index x tag
+    numbers = g["number"].astype(str)
+    triples = np.unique((doc * S + sent) * C + concept)  # (document, sentence, concept), sorted
+    t_window, t_concept = triples // C, triples % C
+    pairs_dc = np.unique(doc * C + concept)  # (document, concept)
+    d_doc, d_concept = pairs_dc // C, pairs_dc % C
+
+    def group_sizes(groups: np.ndarray) -> np.ndarray:
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        sizes = np.diff(np.r_[starts, len(groups)])
+        return np.repeat(sizes, sizes)
+
+    present = np.flatnonzero(np.bincount(concept, minlength=C))
+    concept_species = [np.bincount(d_concept, weights=has_tag[g["species"][d_doc], t], minlength=C).astype(np.int64) for t in range(len(tags))]
+    concept_tags = [[tags[t] for t in range(len(tags)) if concept_species[t][c]] for c in present]
+    concepts = pa.table({
+        "concept_id": [_concept(c)[0] for c in present], "name": [_concept(c)[1] for c in present],
+        "type": [_concept(c)[2] for c in present],
+        "mentions": np.bincount(concept, minlength=C)[present], "sentences": np.bincount(t_concept, minlength=C)[present],
+        "documents": np.bincount(d_concept, minlength=C)[present],
+        "species_tags": concept_tags,
+        "species_documents": [[int(concept_species[tags.index(tag)][c]) for tag in names] for c, names in zip(present, concept_tags)],
+        "shared_sentences": np.bincount(t_concept, weights=group_sizes(t_window) - 1, minlength=C).astype(np.int64)[present],
+        "shared_documents": np.bincount(d_concept, weights=group_sizes(d_doc) - 1, minlength=C).astype(np.int64)[present],
+    })
+
+    left, right = _pairs_in_groups(d_doc)  # pairs sharing a document, in document order
+    key = d_concept[left] * C + d_concept[right]
+    order = np.argsort(key, kind="stable")  # documents stay in order within a pair
+    key, pair_doc = key[order], d_doc[left][order]
+    keys, starts = np.unique(key, return_index=True)
+    counts = np.diff(np.r_[starts, len(key)])
+    rank = np.arange(len(key)) - np.repeat(starts, counts)
+    first_ids = rank < MAX_DOC_IDS
+    id_offsets = np.r_[0, np.cumsum(np.minimum(counts, MAX_DOC_IDS))].astype(np.int32)
+    years = g["year"][pair_doc]
+    species = g["species"][pair_doc]
+    pair_species = [np.add.reduceat(has_tag[species, t].astype(np.int64), starts) for t in range(len(tags))]
+
+    s_left, s_right = _pairs_in_groups(t_window)  # pairs sharing a sentence, in (document, sentence) order
+    s_key = t_concept[s_left] * C + t_concept[s_right]
+    s_order = np.argsort(s_key, kind="stable")
+    s_key, s_window = s_key[s_order], t_window[s_left][s_order]
+    s_keys, s_starts = np.unique(s_key, return_index=True)
+    sentences = np.zeros(len(keys), dtype=np.int64)
+    at = np.searchsorted(keys, s_keys)
+    sentences[at] = np.diff(np.r_[s_starts, len(s_key)])
+    evidence_doc = np.full(len(keys), -1)
+    evidence_sent = np.full(len(keys), -1)
+    evidence_doc[at], evidence_sent[at] = s_window[s_starts] // S, s_window[s_starts] % S
+    ids = np.array([_concept(c)[0] for c in range(C)])
+    species_counts = np.stack(pair_species, axis=1)  # pairs x tags
+    found = species_counts > 0
+    tag_offsets = pa.array(np.r_[0, np.cumsum(found.sum(axis=1))].astype(np.int32))
+
+    def no_lists(value_type: pa.DataType) -> pa.ListArray:
+        return pa.ListArray.from_arrays(pa.array(np.zeros(len(keys) + 1, dtype=np.int32)), pa.array([], value_type))
+
+    with_evidence = evidence_doc >= 0
+    evidence_text = np.full(len(keys), "", dtype=object)
+    evidence_text[with_evidence] = [_evidence(g["number"][d], s) for d, s in zip(evidence_doc[with_evidence], evidence_sent[with_evidence])]
+    pairs = pa.table({
+        "source": ids[keys // C], "target": ids[keys % C], "sentences": sentences, "documents": counts,
+        "doc_ids": pa.ListArray.from_arrays(pa.array(id_offsets), pa.array(numbers[pair_doc[first_ids]])),
+        "evidence_doc_id": np.where(with_evidence, numbers[np.maximum(evidence_doc, 0)], ""), "evidence_sent_id": evidence_sent,
+        "evidence": pa.array(evidence_text, pa.string()),
+        "first_year": np.minimum.reduceat(years, starts).astype(np.int32), "last_year": np.maximum.reduceat(years, starts).astype(np.int32),
+        "species_tags": pa.ListArray.from_arrays(tag_offsets, pa.array(np.array(tags)[np.nonzero(found)[1]])),
+        "species_documents": pa.ListArray.from_arrays(tag_offsets, pa.array(species_counts[found])),
+        "relation_keys": no_lists(pa.string()), "relation_counts": no_lists(pa.int64()),
+        "relation_evidence_doc_ids": no_lists(pa.string()), "relation_evidence_sent_ids": no_lists(pa.int64()),
+        "relation_evidence": no_lists(pa.string()),
+    })
+    return concepts, pairs
+
+
+def count_generated(first: int, n: int, directory: Path, seed: int = 7) -> int:
+    """Count generated documents first+1..first+n (generated_mentions), vectorised, and write the
+    counts to `directory` as extract writes a partition's (the same bytes as counting
+    generated_documents with CooccurrenceCounts, tested); the number of pairs."""
+    g = generated_mentions(first, n, seed)
+    layers = [_generated_layer(g, np.ones(len(g["doc"]), dtype=bool)), _generated_layer(g, ~g["negated"])]
+    species = Counter(tag for s in g["species"] for tag in GENERATED_SPECIES[s])
+    write_count_tables(layers, {"documents": n, "sentences": int(g["n_sentences"].sum()), "species": dict(species)}, directory)
+    return layers[0][1].num_rows
+
+
+def generated_counts(n_documents: int, directory: Path, workers: int = 1, seed: int = 7) -> dict:
+    """The counts of n generated documents (generated_mentions), written to `directory` as
+    extract writes them (a finished extract folder, as graph requires): counted in chunks of
+    GENERATED_CHUNK documents (count_generated) on `workers` processes, then merged (merge_counts)."""
+    directory = Path(directory)
+    chunks = [(first, min(GENERATED_CHUNK, n_documents - first), directory / "chunks" / f"{first:012d}", seed)
+              for first in range(0, n_documents, GENERATED_CHUNK)]
     start = time.perf_counter()
-    counts = CooccurrenceCounts()
-    for number in range(n_documents):
-        n_sentences = rng.randint(6, 12)
-        sentences = [f"Sentence {s} of document {number} names some concepts." for s in range(n_sentences)]
-        text = " ".join(sentences)
-        offsets, position = [], 0
-        for sentence in sentences:
-            offsets.append((position, position + len(sentence)))
-            position += len(sentence) + 1
-        record = Record(f"{number + 1}", "", text, "generated", "")
-        mentions = tuple(  # each names the word "Sentence" at the start of its sentence
-            Mention(doc_id=record.doc_id, sent_id=sent_id, start=offsets[sent_id][0], end=offsets[sent_id][0] + 8, text="Sentence",
-                    label=label, concept_id=concept_id, concept_name=name, source="lexicon", abbreviation="", linked=True)
-            for sent_id, (concept_id, name, label) in sorted(
-                (rng.randrange(n_sentences), concept) for concept in rng.choices(concepts, weights, k=rng.randint(4, 16))
-            )
-        )
-        counts.add(AnnotatedDocument(record, tuple(offsets), mentions))
-    write_counts(counts, directory)
-    outdir.finish(directory, "bench", COUNT_FILES)  # a finished folder, as graph requires
-    return {"documents": n_documents, "pairs": len(counts.pairs), "count_seconds": round(time.perf_counter() - start, 2)}
+    with ProcessPoolExecutor(workers, multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(count_generated, *zip(*chunks)))
+    counted = time.perf_counter() - start
+    merge_counts([folder for _, _, folder, _ in chunks], directory, directory / "chunks")
+    shutil.rmtree(directory / "chunks")
+    outdir.finish(directory, "bench", COUNT_FILES)
+    return {"documents": n_documents, "pairs": pq.ParquetFile(directory / PAIRS_FILE).metadata.num_rows,
+            "count_seconds": round(counted, 2), "merge_seconds": round(time.perf_counter() - start - counted, 2)}
 
 
 def _graph_from_counts(directory: Path, min_count: int) -> dict:
@@ -359,7 +572,7 @@ def graph_assembly(n_documents: int) -> dict:
     each of GRAPH_MIN_COUNTS, each step in a fresh process (time and peak RSS)."""
     with tempfile.TemporaryDirectory() as folder:
         counts = Path(folder) / "counts"
-        result, rss = _in_child(_generated_counts, n_documents, counts)
+        result, rss = _in_child(generated_counts, n_documents, counts)
         result["count_peak_rss_mb"] = rss
         result["graphs"] = []
         for min_count in GRAPH_MIN_COUNTS:
@@ -411,12 +624,22 @@ def profile(mode: str, records: list[Record], path: Path, top: int = 45) -> None
 
 
 def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, sizes: Sizes = FULL,
-              command: str = "neuroconcepts bench", log: Callable[[str], None] = lambda message: None) -> dict:
-    """Run every measurement, write bench.md and bench.json (and profiles) to out_dir; the results."""
+              command: str = "neuroconcepts bench", log: Callable[[str], None] = lambda message: None,
+              only: str | None = None) -> dict:
+    """Run every measurement, write bench.md and bench.json (and profiles) to out_dir; the results.
+    With `only` ("scaling"), take that measurement alone into the report out_dir holds."""
     out_dir = Path(out_dir)
     corpus, records = bench_corpus(shared)
     if sizes.documents:
         records = records[:sizes.documents]
+    if only == "scaling":
+        results = json.loads((out_dir / "bench.json").read_text(encoding="utf-8"))
+        log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
+        results["scaling"] = scaling(records, sizes.scaling_documents) | {
+            "command": command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        results["checks"] = checks(results)
+        write_report(results, out_dir)
+        return results
     ner = ner_model_available()
     modes = [m for m in MODES if m != "ner" or ner]
     results: dict = {
@@ -433,8 +656,8 @@ def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, si
     results["agreement"] = agreement(records)
     log(f"memory: extract on {sizes.memory_small} and {sizes.memory_large} generated documents")
     results["memory"] = memory(records, sizes.memory_small, sizes.memory_large)
-    log(f"scaling: extract on {sizes.scaling_documents} generated documents, 1 and 2 workers")
-    results["scaling"] = scaling(records, sizes.scaling_documents)
+    log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
+    results["scaling"] = scaling(records, sizes.scaling_documents) | {"command": command, "date": results["date"]}
     log(f"graph: {sizes.graph_documents} generated annotated documents; GraphML of {sizes.export_nodes} nodes, {sizes.export_edges} edges")
     results["graph_assembly"] = graph_assembly(sizes.graph_documents)
     export, rss = _in_child(_graphml_export, sizes.export_nodes, sizes.export_edges)
@@ -463,6 +686,8 @@ def checks(results: dict) -> dict:
         "abbreviation_agreement": ("agreement", results["agreement"][SAME_TOKENS]["abbreviations"]["agreement"], ">="),
         "memory_ratio": ("memory", results["memory"]["ratio"], "<="),
         "graphml_seconds": ("graph", results["graphml_export"]["seconds"], "<"),
+        "workers_2_vs_best": ("scaling", results["scaling"]["workers_2_vs_best"], "<="),
+        "many_partitions_vs_one": ("scaling", results["scaling"]["many_partitions_vs_one"], "<="),
     }
     if "ner" in rate:
         found["ner_docs_per_second"] = ("ner", rate["ner"], ">=")
@@ -536,13 +761,24 @@ def render_markdown(results: dict) -> str:
             lines.append(f"| {m['documents']:,} | {m['seconds']} | {m['docs_per_second']} | {m['peak_rss_mb']:,} |")
     lines += ["", f"Peak RSS ratio, large / small: {memory['ratio']}.", "",
               "## Scaling on this machine", "",
-              f"`extract` in lexicon mode on {scale['documents']:,} generated documents (partitions of {scale['partition_size']:,}), wall time.", "",
-              "| workers | seconds | docs/s |", "|---:|---:|---:|"]
-    for workers, s in scale["workers"].items():
-        lines.append(f"| {workers} | {s['seconds']} | {s['docs_per_second']} |")
+              f"Measured by `{scale['command']}` on {scale['date']}. "
+              f"`neuroconcepts extract CORPUS --no-ner` in a fresh process for each run, on the bench corpus repeated to "
+              f"{scale['documents']:,} documents in one JSONL file (copy k's ids end in -k), wall time; the load average "
+              "(1, 5, 15 min) just before each run.", "",
+              "| run | options | partitions | seconds | docs/s | load before |", "|---|---|---:|---:|---:|---|"]
+    for name, run in scale["runs"].items():
+        lines.append(f"| {name} | `{run['options']}` | {run['partitions']} | {run['seconds']} | "
+                     f"{scale['documents'] / run['seconds']:.1f} | {run['load_before']} |")
+    startup = scale["startup"]
+    lines += ["", f"Outputs byte-identical in every run: {'yes' if scale['identical_outputs'] else '**no**'}. "
+              f"Best single-process time {scale['best_single_seconds']} s; 2 workers take {scale['workers_2_vs_best']} of it "
+              f"(target at most 0.56), Dask's 2-worker LocalCluster {scale['dask_vs_best']}; 7 partitions in one process "
+              f"take {scale['many_partitions_vs_one']} of one partition's time (target at most 1.05).", "",
+              "Start-up, lexicon mode, to the first annotated document (fresh process): built from the knowledge-base "
+              f"files {startup['built']} s; loaded from the cache folder {startup['cached']} s; loaded by a worker from the "
+              f"serialized pipeline ({startup['payload_mb']} MB) {startup['from_bytes']} s.", ""]
     g, e = results["graph_assembly"], results["graphml_export"]
-    lines += ["", f"Speed-up with 2 workers: {scale['speedup']}x.", "",
-              "## Graph assembly and GraphML export", "",
+    lines += ["## Graph assembly and GraphML export", "",
               f"Counting {g['documents']:,} generated annotated documents (4-16 mentions each, Zipf-like over 5,000 concepts) "
               f"and writing the counts as extract does ({g['pairs']:,} pairs, sentence or document): {g['count_seconds']} s; "
               f"peak RSS {g['count_peak_rss_mb']:,} MB. Then `neuroconcepts graph` on those counts (read the pairs that reach "

@@ -21,7 +21,7 @@ from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
 from pipeline.kb.stats import kb_stats
 from pipeline.export import EXPORTS
 from pipeline.graph import METRICS, WINDOWS
-from pipeline.partition import PARTITION_SIZE
+from pipeline.partition import PARTITION_SIZE, PARTITIONS_PER_WORKER
 from pipeline.kb.hierarchy import LEVELS
 from pipeline.read import FORMATS, FieldMap
 from pipeline.workflow import GRAPH_FILE, check_graph_output, check_knowledge_base, diff, extract, graph, graph_summary, run
@@ -144,7 +144,7 @@ def _scale_options(command):
 
     for option in (
         click.option("--keep-parts", is_flag=True, help="Keep the per-partition outputs in OUT/parts/ (see README, Scale)."),
-        click.option("--partition-size", type=click.IntRange(min=1), default=PARTITION_SIZE, show_default=True, help="Records per partition of a big JSONL/CSV/TSV file, and text files per partition (a PubMed XML file is always one partition)."),
+        click.option("--partition-size", type=click.IntRange(min=1), help=f"Records per partition of a big JSONL/CSV/TSV file, and text files per partition (a PubMed XML file is always one partition). Default: at most {PARTITION_SIZE:,}, and small enough for {PARTITIONS_PER_WORKER} partitions per worker."),
         click.option("--scheduler", metavar="ADDRESS", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --engine dask; default: a local cluster of --workers processes)."),
         click.option("--engine", type=click.Choice(ENGINES), default="processes", show_default=True, help="Run partitions on local processes or on Dask."),
         click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (for --engine dask without --scheduler: workers of the local cluster)."),
@@ -475,7 +475,8 @@ def eval_command(out_dir, shared, iob_file, as_json, kb_dir, kb_extra, ner, merg
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for bench.md, bench.json and profiles.")
 @click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); without WhiteText the demo corpus is used.")
 @click.option("--quick", is_flag=True, help="Small sizes, a run of two or three minutes (to check the benchmark itself; the numbers mean little).")
-def bench_command(out_dir, shared, quick):
+@click.option("--only", type=click.Choice(["scaling"]), help="Take this measurement alone (about 6 minutes), into the report --out holds.")
+def bench_command(out_dir, shared, quick, only):
     """Benchmark throughput per core (tokenizer, scispaCy's stock stack, lexicon and NER modes),
     agreement with the stock stack, memory, scaling to 2 workers and GraphML export.
 
@@ -490,7 +491,7 @@ def bench_command(out_dir, shared, quick):
 
     command = " ".join(["neuroconcepts", *sys.argv[1:]])
     results = run_bench(out_dir, Path(shared) if shared else DEFAULT_SHARED, QUICK if quick else FULL, command,
-                        partial(click.echo, err=True))
+                        partial(click.echo, err=True), only)
     for name, check in results["checks"].items():
         click.echo(f"{name:<24}{check['value']:>10}  target {check['target']:<8} {'met' if check['met'] else 'MISSED'}")
     click.echo(f"wrote {Path(out_dir) / 'bench.md'}")

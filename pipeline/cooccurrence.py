@@ -26,13 +26,18 @@ all pairs stay exact.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import json
 import shutil
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import attrgetter
 from itertools import chain, combinations, groupby, islice, product
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -51,6 +56,7 @@ AFFIRMED_PAIRS_FILE = "cooccurrence_affirmed_pairs.parquet"
 SPILL_PAIRS = 100_000  # pairs (both layers) counted in memory before they are written out as a run (SpillingCounts)
 MERGE_FAN_IN = 16  # count folders merged at once (merge_counts)
 READ_ROWS = 1_024  # rows read from (and built into) a count table at a time
+MERGE_ROWS = 65_536  # rows read from each count table at a time when merging (merge_counts)
 WINDOW_COLUMNS = {"sentence": "sentences", "document": "documents"}  # co-occurrence windows and their count columns
 FORWARD, BACKWARD = ">", "<"  # relation key suffixes: the pair's first concept is the subject, or the second
 
@@ -89,15 +95,6 @@ class ConceptCount:
     species: dict[str, int] = field(default_factory=dict)  # documents per species tag
     shared_sentences: int = 0
     shared_documents: int = 0
-
-    def merge(self, other: "ConceptCount") -> None:
-        """Add another count of the same concept to this one (name and type stay this one's)."""
-        self.mentions += other.mentions
-        self.sentences += other.sentences
-        self.documents += other.documents
-        add_counts(self.species, other.species)
-        self.shared_sentences += other.shared_sentences
-        self.shared_documents += other.shared_documents
 
 
 @dataclass
@@ -143,19 +140,6 @@ class PairCount:
         self.relations[key] = self.relations.get(key, 0) + n
         if evidence_key and (key not in self.relation_evidence or evidence_key < self.relation_evidence[key][0]):
             self.relation_evidence[key] = (evidence_key, sentence)
-
-    def merge(self, other: "PairCount") -> None:
-        """Add another count of the same pair to this one."""
-        self.sentences += other.sentences
-        self.documents += other.documents
-        if other.doc_ids:  # both in document order: keep the first MAX_DOC_IDS of the two
-            self.doc_ids = sorted(set(self.doc_ids).union(other.doc_ids), key=doc_order)[:MAX_DOC_IDS]
-        if other.evidence_key:
-            self.offer_evidence(other.evidence_key, other.evidence)
-        self.add_year(other.first_year, other.last_year)
-        add_counts(self.species, other.species)
-        for key, n in other.relations.items():
-            self.add_relation(key, n, *other.relation_evidence.get(key, ((), "")))
 
 
 @dataclass
@@ -218,40 +202,53 @@ class CooccurrenceCounts:
     def _count(self, doc_id, n_sentences, mentions, sentence_text, year, species, relations) -> None:
         self.documents += 1
         self.sentences += n_sentences
-        add_counts(self.species, dict.fromkeys(species, 1))
+        tags = tuple(dict.fromkeys(species))  # each tag once
+        add_counts(self.species, dict.fromkeys(tags, 1))
+        concepts, pairs, doc_key = self.concepts, self.pairs, doc_order(doc_id)
         by_sentence: dict[int, set[str]] = {}
         for sent_id, concept_id, name, label in mentions:
-            concept = self.concepts.setdefault(concept_id, ConceptCount(name, label))
+            concept = concepts.get(concept_id)
+            if concept is None:
+                concept = concepts[concept_id] = ConceptCount(name, label)
             concept.mentions += 1
             by_sentence.setdefault(sent_id, set()).add(concept_id)
         in_document: set[str] = set()
         for sent_id, concept_ids in sorted(by_sentence.items()):
             in_document |= concept_ids
             for concept_id in concept_ids:
-                self.concepts[concept_id].sentences += 1
-                self.concepts[concept_id].shared_sentences += len(concept_ids) - 1
+                concepts[concept_id].sentences += 1
+                concepts[concept_id].shared_sentences += len(concept_ids) - 1
+            evidence_key, sentence = (doc_key, sent_id), None
             for pair in combinations(sorted(concept_ids), 2):
-                count = self.pairs.setdefault(pair, PairCount())
+                count = pairs.get(pair)
+                if count is None:
+                    count = pairs[pair] = PairCount()
                 count.sentences += 1
-                if sentence_text is not None:
-                    count.offer_evidence((doc_order(doc_id), sent_id), sentence_text(sent_id))
+                if sentence_text is not None and (not count.evidence_key or evidence_key < count.evidence_key):
+                    sentence = sentence_text(sent_id) if sentence is None else sentence
+                    count.evidence_key, count.evidence = evidence_key, sentence
         for concept_id in in_document:
-            self.concepts[concept_id].documents += 1
-            self.concepts[concept_id].shared_documents += len(in_document) - 1
-            add_counts(self.concepts[concept_id].species, dict.fromkeys(species, 1))
+            concept = concepts[concept_id]
+            concept.documents += 1
+            concept.shared_documents += len(in_document) - 1
+            for tag in tags:
+                concept.species[tag] = concept.species.get(tag, 0) + 1
         for pair in combinations(sorted(in_document), 2):
-            count = self.pairs.setdefault(pair, PairCount())
+            count = pairs.get(pair)
+            if count is None:
+                count = pairs[pair] = PairCount()
             count.documents += 1
             count.add_doc_id(doc_id)
             count.add_year(year or 0, year or 0)
-            add_counts(count.species, dict.fromkeys(species, 1))
+            for tag in tags:
+                count.species[tag] = count.species.get(tag, 0) + 1
         for sent_id, subject, relation, obj in relations:
             pair = tuple(sorted((subject, obj)))
             if subject == obj or subject not in by_sentence.get(sent_id, ()) or obj not in by_sentence[sent_id]:
                 continue
             sentence = sentence_text(sent_id) if sentence_text is not None else ""
-            evidence_key = (doc_order(doc_id), sent_id) if sentence_text is not None else ()
-            self.pairs[pair].add_relation(relation_key(relation, subject, obj), 1, evidence_key, sentence)
+            evidence_key = (doc_key, sent_id) if sentence_text is not None else ()
+            pairs[pair].add_relation(relation_key(relation, subject, obj), 1, evidence_key, sentence)
 
 
 def rollup_counts(
@@ -306,9 +303,9 @@ def _keyed_counts(items: Iterable[Mapping[str, int]]) -> tuple[list[list[str]], 
     """Count dicts as two parallel list columns (keys sorted)."""
     keys, values = [], []
     for counts in items:
-        ordered = sorted(counts)
+        ordered = sorted(counts) if counts else []
         keys.append(ordered)
-        values.append([counts[k] for k in ordered])
+        values.append([counts[k] for k in ordered] if counts else [])
     return keys, values
 
 
@@ -347,30 +344,36 @@ def _concepts_table(items: list[tuple[str, ConceptCount]]) -> pa.Table:
     }, schema=CONCEPT_SCHEMA)
 
 
+_PAIR_FIELDS = attrgetter(
+    "sentences", "documents", "doc_ids", "evidence_key", "evidence", "first_year", "last_year", "species", "relations", "relation_evidence",
+)
+
+
 def _pairs_table(items: list[tuple[tuple[str, str], PairCount]]) -> pa.Table:
     """Pair rows, in the order given."""
-    pairs = [p for _, p in items]
-    species_tags, species_documents = _keyed_counts(p.species for p in pairs)
-    relation_keys, relation_counts = _keyed_counts(p.relations for p in pairs)
-    relation_evidence = [[p.relation_evidence.get(k, ((), "")) for k in ks] for p, ks in zip(pairs, relation_keys)]
+    values = list(zip(*map(_PAIR_FIELDS, (p for _, p in items)))) or [()] * 10
+    sentences, documents, doc_ids, evidence_keys, evidence, first_years, last_years, species, relations, relation_evidence = values
+    species_tags, species_documents = _keyed_counts(species)
+    relation_keys, relation_counts = _keyed_counts(relations)
+    evidence_of = [[found.get(k, ((), "")) for k in ks] if ks else [] for found, ks in zip(relation_evidence, relation_keys)]
     return pa.table({
         "source": [a for (a, _), _ in items],
         "target": [b for (_, b), _ in items],
-        "sentences": [p.sentences for p in pairs],
-        "documents": [p.documents for p in pairs],
-        "doc_ids": [p.doc_ids for p in pairs],
-        "evidence_doc_id": [p.evidence_key[0][1] if p.evidence_key else "" for p in pairs],
-        "evidence_sent_id": [p.evidence_key[1] if p.evidence_key else -1 for p in pairs],
-        "evidence": [p.evidence for p in pairs],
-        "first_year": [p.first_year for p in pairs],
-        "last_year": [p.last_year for p in pairs],
+        "sentences": list(sentences),
+        "documents": list(documents),
+        "doc_ids": list(doc_ids),
+        "evidence_doc_id": [key[0][1] if key else "" for key in evidence_keys],
+        "evidence_sent_id": [key[1] if key else -1 for key in evidence_keys],
+        "evidence": list(evidence),
+        "first_year": list(first_years),
+        "last_year": list(last_years),
         "species_tags": species_tags,
         "species_documents": species_documents,
         "relation_keys": relation_keys,
         "relation_counts": relation_counts,
-        "relation_evidence_doc_ids": [[k[0][1] if k else "" for k, _ in e] for e in relation_evidence],
-        "relation_evidence_sent_ids": [[k[1] if k else -1 for k, _ in e] for e in relation_evidence],
-        "relation_evidence": [[text for _, text in e] for e in relation_evidence],
+        "relation_evidence_doc_ids": [[k[0][1] if k else "" for k, _ in e] if e else [] for e in evidence_of],
+        "relation_evidence_sent_ids": [[k[1] if k else -1 for k, _ in e] if e else [] for e in evidence_of],
+        "relation_evidence": [[text for _, text in e] if e else [] for e in evidence_of],
     }, schema=PAIR_SCHEMA)
 
 
@@ -414,10 +417,11 @@ class _CountTable:
     key: tuple[str, ...]  # the key columns, by which the rows are sorted (an item's key: their values, or the one value)
     rows: Callable[[list], pa.Table]
     item: Callable[..., tuple]
+    merge: Callable[[pa.Table], pa.Table]  # rows with one row per key, in key order
 
 
-_CONCEPTS = _CountTable(CONCEPT_SCHEMA, ("concept_id",), _concepts_table, _concept_item)
-_PAIRS = _CountTable(PAIR_SCHEMA, ("source", "target"), _pairs_table, _pair_item)
+_CONCEPTS = _CountTable(CONCEPT_SCHEMA, ("concept_id",), _concepts_table, _concept_item, lambda rows: _merge_concepts(rows))
+_PAIRS = _CountTable(PAIR_SCHEMA, ("source", "target"), _pairs_table, _pair_item, lambda rows: _merge_pairs(rows))
 _LAYERS = (  # (concepts file, pairs file) of all mentions, then of affirmed mentions
     (CONCEPTS_FILE, PAIRS_FILE), (AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE),
 )
@@ -467,74 +471,166 @@ def _write_items(items: Iterable[tuple], path: Path, kind: _CountTable) -> None:
     _write_tables((kind.rows(chunk) for chunk in iter(lambda: list(islice(items, READ_ROWS)), [])), path, kind)
 
 
+def _run_starts(table: pa.Table, names: Sequence[str]) -> np.ndarray:
+    """The first row of each run of equal values of the `names` columns (in a table sorted by them)."""
+    first = np.ones(table.num_rows, dtype=bool)
+    if table.num_rows > 1:
+        same = [pc.equal(table[name].slice(1), table[name].slice(0, table.num_rows - 1)) for name in names]
+        first[1:] = ~reduce(pc.and_, same).to_numpy()
+    return np.flatnonzero(first)
+
+
+def _sorted_groups(table: pa.Table, key: Sequence[str]) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """The rows sorted by the key columns (stably: the rows of one key stay in their order),
+    the group number of each row (the rows of one key form a group) and the first row of each group."""
+    table = table.take(pc.sort_indices(table, [(name, "ascending") for name in key]))
+    starts = _run_starts(table, key)
+    groups = np.zeros(table.num_rows, dtype=np.int64)
+    groups[starts[1:]] = 1
+    return table, np.cumsum(groups), starts
+
+
+def _lists(groups: np.ndarray, n_groups: int, *columns: pa.Array) -> list[pa.ListArray]:
+    """List columns of n_groups rows, row g holding the values of `columns` whose group is g (`groups`, ascending)."""
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=n_groups))]).astype(np.int32)
+    return [pa.ListArray.from_arrays(pa.array(offsets), column) for column in columns]
+
+
+def _flat(table: pa.Table, groups: np.ndarray, *names: str) -> pa.Table:
+    """The values of parallel list columns, flattened, with the group of the row each came from ("group")."""
+    lists = [table[name].combine_chunks() for name in names]
+    parents = pc.list_parent_indices(lists[0]).to_numpy()
+    return pa.table({"group": pa.array(groups[parents], type=pa.int64()), **{name: column.flatten() for name, column in zip(names, lists)}})
+
+
+def _first_evidence(table: pa.Table, sort_first: list[tuple[str, str]], doc_ids: str, sent_ids: str) -> pa.Table:
+    """The rows sorted by `sort_first`, then with the first evidence first: present before
+    missing (sentence id -1), then by doc_order of the document id, then by sentence."""
+    keyed = table.append_column("missing", pc.less(table[sent_ids], 0)).append_column("length", pc.utf8_length(table[doc_ids]))
+    order = [*sort_first, ("missing", "ascending"), ("length", "ascending"), (doc_ids, "ascending"), (sent_ids, "ascending")]
+    return keyed.take(pc.sort_indices(keyed, order))
+
+
+def _summed_by_key(
+    table: pa.Table, groups: np.ndarray, n_groups: int, keys: str, counts: str, evidence: tuple[str, ...] = (),
+) -> list[pa.ListArray]:
+    """Keyed counts in parallel list columns (species tags and documents, relation keys and
+    counts) added up per group and key, keys in order; with `evidence` (the document id,
+    sentence id and text columns of each key's evidence), each key's first evidence."""
+    flat = _flat(table, groups, keys, counts, *evidence)
+    by_key = [("group", "ascending"), (keys, "ascending")]
+    rows = _first_evidence(flat, by_key, *evidence[:2]) if evidence else flat.take(pc.sort_indices(flat, by_key))
+    starts = _run_starts(rows, ["group", keys])
+    summed = np.add.reduceat(rows[counts].to_numpy(), starts) if len(starts) else np.zeros(0, dtype=np.int64)
+    firsts = rows.take(pa.array(starts, type=pa.int64()))
+    values = [firsts[keys].combine_chunks(), pa.array(summed, type=pa.int64()), *(firsts[name].combine_chunks() for name in evidence)]
+    return _lists(firsts["group"].to_numpy(), n_groups, *values)
+
+
+def _merge_concepts(table: pa.Table) -> pa.Table:
+    """Concept rows with one row per concept: counts added up, species documents added up by
+    tag, the name and type of the first row (rows in the order of the tables merged)."""
+    table, groups, starts = _sorted_groups(table, _CONCEPTS.key)
+    if len(starts) == table.num_rows:
+        return table
+    firsts = table.take(pa.array(starts, type=pa.int64()))
+    summed = {name: pa.array(np.add.reduceat(table[name].to_numpy(), starts))
+              for name in ("mentions", "sentences", "documents", "shared_sentences", "shared_documents")}
+    tags, documents = _summed_by_key(table, groups, len(starts), "species_tags", "species_documents")
+    return pa.table({
+        "concept_id": firsts["concept_id"], "name": firsts["name"], "type": firsts["type"], **summed,
+        "species_tags": tags, "species_documents": documents,
+    }).select(CONCEPT_SCHEMA.names).cast(CONCEPT_SCHEMA)
+
+
+def _merge_pairs(table: pa.Table) -> pa.Table:
+    """Pair rows with one row per pair, merged as counting all their documents at once gives
+    them: windows added up, the first MAX_DOC_IDS document ids in doc_order, the first
+    evidence, the widest year range, species documents and relations added up by key with
+    each relation's first evidence."""
+    table, groups, starts = _sorted_groups(table, _PAIRS.key)
+    n_groups = len(starts)
+    if n_groups == table.num_rows:
+        return table
+    keys = table.take(pa.array(starts, type=pa.int64()))
+    merged = {name: keys[name] for name in _PAIRS.key}
+    merged.update({name: pa.array(np.add.reduceat(table[name].to_numpy(), starts)) for name in ("sentences", "documents")})
+
+    ids = _flat(table, groups, "doc_ids")
+    ids = ids.append_column("length", pc.utf8_length(ids["doc_ids"]))
+    ids = ids.take(pc.sort_indices(ids, [("group", "ascending"), ("length", "ascending"), ("doc_ids", "ascending")]))
+    unique = _run_starts(ids, ["group", "doc_ids"])
+    group_of_unique = ids["group"].to_numpy()[unique]
+    rank = np.arange(len(unique)) - np.searchsorted(group_of_unique, group_of_unique)  # place of each id in its group's
+    kept = unique[rank < MAX_DOC_IDS]
+    (merged["doc_ids"],) = _lists(ids["group"].to_numpy()[kept], n_groups, ids["doc_ids"].combine_chunks().take(pa.array(kept, type=pa.int64())))
+
+    evidence = pa.table({"group": pa.array(groups), **{name: table[name] for name in ("evidence_doc_id", "evidence_sent_id", "evidence")}})
+    # sorted by group, the groups keep their rows' places: the first row of each is at its start
+    first = _first_evidence(evidence, [("group", "ascending")], "evidence_doc_id", "evidence_sent_id").take(pa.array(starts, type=pa.int64()))
+    merged.update({name: first[name] for name in ("evidence_doc_id", "evidence_sent_id", "evidence")})
+
+    first_year = table["first_year"].to_numpy()
+    earliest = np.minimum.reduceat(np.where(first_year > 0, first_year, np.iinfo(np.int32).max), starts)
+    merged["first_year"] = pa.array(np.where(earliest == np.iinfo(np.int32).max, 0, earliest), type=pa.int32())
+    merged["last_year"] = pa.array(np.maximum.reduceat(table["last_year"].to_numpy(), starts), type=pa.int32())
+    merged["species_tags"], merged["species_documents"] = _summed_by_key(table, groups, n_groups, "species_tags", "species_documents")
+    (merged["relation_keys"], merged["relation_counts"], merged["relation_evidence_doc_ids"], merged["relation_evidence_sent_ids"],
+     merged["relation_evidence"]) = _summed_by_key(
+        table, groups, n_groups, "relation_keys", "relation_counts",
+        ("relation_evidence_doc_ids", "relation_evidence_sent_ids", "relation_evidence"))
+    return pa.table(merged).select(PAIR_SCHEMA.names).cast(PAIR_SCHEMA)
+
+
 class _SortedRows:
-    """The rows of a count table, READ_ROWS at a time, with their keys (Python values) beside them."""
+    """The rows of a count table in key order, MERGE_ROWS at a time."""
 
     def __init__(self, path: Path, kind: _CountTable) -> None:
         self.kind = kind
-        self.batches = _count_file(path, kind).iter_batches(batch_size=READ_ROWS)
+        self.batches = _count_file(path, kind).iter_batches(batch_size=MERGE_ROWS, columns=kind.schema.names)
         self.rows = kind.schema.empty_table()
-        self.keys: list = []
         self.exhausted = False
 
     def fill(self) -> None:
         """Read the next rows when none are left (and the table has more)."""
-        while not self.keys and not self.exhausted:
+        while not self.rows.num_rows and not self.exhausted:
             batch = next(self.batches, None)
             if batch is None:
                 self.exhausted = True
             else:
                 self.rows = pa.Table.from_batches([batch]).cast(self.kind.schema)
-                columns = [self.rows[name].to_pylist() for name in self.kind.key]
-                self.keys = columns[0] if len(columns) == 1 else list(zip(*columns))
 
-    def take_to(self, bound: tuple | None) -> tuple[pa.Table, list]:
-        """Remove and return the rows (and keys) up to key `bound` (None: all)."""
-        n = len(self.keys) if bound is None else bisect.bisect_right(self.keys, bound)
-        rows, keys = self.rows.slice(0, n), self.keys[:n]
-        self.rows, self.keys = self.rows.slice(n), self.keys[n:]
-        return rows, keys
+    def last_key(self) -> tuple:
+        return tuple(self.rows[name][-1].as_py() for name in self.kind.key)
+
+    def take_to(self, bound: tuple | None) -> pa.Table:
+        """Remove and return the rows up to key `bound` (None: all)."""
+        n = self.rows.num_rows
+        if bound is not None:
+            *before, last = [(self.rows[name], value) for name, value in zip(self.kind.key, bound)]
+            up_to = pc.less_equal(*last)
+            for column, value in reversed(before):  # (a, b) <= (x, y): a < x, or a == x and b <= y
+                up_to = pc.or_(pc.less(column, value), pc.and_(pc.equal(column, value), up_to))
+            n = pc.sum(up_to).as_py() or 0  # the rows are sorted: those up to the bound come first
+        rows, self.rows = self.rows.slice(0, n), self.rows.slice(n)
+        return rows
 
 
 def _merged_tables(paths: Sequence[Path], kind: _CountTable) -> Iterator[pa.Table]:
-    """The rows of several count tables merged by key, streaming, as tables in key order.
-
-    Rows whose key is in one table only are passed on as they are (Arrow); the counts of
-    a key in several tables are added up (in the order of `paths`: the first one's name
-    and type are kept), through Python objects.
-    """
+    """The rows of several count tables merged by key, streaming, as tables in key order: the
+    rows of a key in several tables merged into one (kind.merge, Arrow and numpy operations
+    over all the rows read at once), in the order of `paths`."""
     sources = [_SortedRows(path, kind) for path in paths]
     while True:
         for source in sources:
             source.fill()
-        live = [source for source in sources if source.keys]
+        live = [source for source in sources if source.rows.num_rows]
         if not live:
             return
         # every row up to the smallest last key of the tables still being read is here
-        bounds = [source.keys[-1] for source in live if not source.exhausted]
+        bounds = [source.last_key() for source in live if not source.exhausted]
         bound = min(bounds) if bounds else None
-        taken = [source.take_to(bound) for source in live]
-        rows = pa.concat_tables([table for table, _ in taken])
-        keys = [key for _, chunk in taken for key in chunk]
-        order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: equal keys in the order of `paths`
-        repeated = [n for n, (a, b) in enumerate(zip(order, order[1:])) if keys[a] == keys[b]]
-        if not repeated:
-            yield rows.take(order)
-            continue
-        together = sorted({i for n in repeated for i in (order[n], order[n + 1])})
-        counts = dict(zip(together, (count for _, count in _items(rows.take(together), kind))))
-        merged, indices = [], []
-        for key, group in groupby(order, key=keys.__getitem__):
-            group = list(group)
-            if len(group) == 1:
-                indices.append(group[0])
-                continue
-            total = counts[group[0]]  # read from these rows alone: free to merge into
-            for n in group[1:]:
-                total.merge(counts[n])
-            indices.append(len(keys) + len(merged))
-            merged.append((key, total))
-        yield pa.concat_tables([rows, kind.rows(merged)]).take(indices)
+        yield kind.merge(pa.concat_tables([source.take_to(bound) for source in live]))
 
 
 def _read_totals(directory: Path) -> dict:
@@ -553,24 +649,54 @@ def _write_totals(totals: dict, directory: Path) -> dict:
     return totals
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused meanwhile: writing counts makes objects by the hundred
+    thousand and no reference cycle, and each full collection it would start visits every
+    object alive, the counts' own included (it took half the time of writing a partition's)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_counts(counts: CooccurrenceCounts, directory: str | Path) -> dict:
     """Write counts as Parquet tables (concepts and pairs, all and affirmed) and a JSON file
     of totals (documents, sentences, species), each atomically; the totals."""
     directory = Path(directory)
-    for (concepts_file, pairs_file), layer in zip(_LAYERS, (counts, counts.affirmed_counts())):
-        _write_items(sorted(layer.concepts.items()), directory / concepts_file, _CONCEPTS)
-        _write_items(sorted(layer.pairs.items()), directory / pairs_file, _PAIRS)
+    with _collector_paused():
+        for (concepts_file, pairs_file), layer in zip(_LAYERS, (counts, counts.affirmed_counts())):
+            _write_items(sorted(layer.concepts.items()), directory / concepts_file, _CONCEPTS)
+            _write_items(sorted(layer.pairs.items()), directory / pairs_file, _PAIRS)
     return _write_totals({"documents": counts.documents, "sentences": counts.sentences, "species": counts.species}, directory)
 
 
-def read_counts(directory: str | Path, min_count: int = 0, window: str = "sentence") -> CooccurrenceCounts:
+def write_count_tables(layers: Sequence[tuple[pa.Table, pa.Table]], totals: dict, directory: str | Path) -> dict:
+    """Write count tables made elsewhere, (concept rows, pair rows) in key order for all
+    mentions and for affirmed ones, and the totals, as write_counts writes them; the totals."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for files, tables in zip(_LAYERS, layers):
+        for name, kind, table in zip(files, (_CONCEPTS, _PAIRS), tables):
+            _write_tables([table.select(kind.schema.names).cast(kind.schema)], directory / name, kind)
+    return _write_totals(totals, directory)
+
+
+def read_counts(
+    directory: str | Path, min_count: int = 0, window: str = "sentence", affirmed_windows_only: bool = False,
+) -> CooccurrenceCounts:
     """Read counts written by write_counts.
 
     Pairs sharing fewer than `min_count` windows (sentences or documents, by `window`,
     over all mentions) are read in neither layer, so memory holds only the pairs a graph
     with that `min_count` can keep (with 1, the pairs that share a document but no
     sentence stay out of a sentence graph); statistics over all pairs stay exact
-    (ConceptCount.shared_sentences and shared_documents count every pair).
+    (ConceptCount.shared_sentences and shared_documents count every pair). With
+    `affirmed_windows_only`, the affirmed layer's pairs hold their window counts only (what
+    a graph that does not exclude negated mentions reads of them).
     """
     directory = Path(directory)
     totals = _read_totals(directory)
@@ -585,9 +711,18 @@ def read_counts(directory: str | Path, min_count: int = 0, window: str = "senten
     def kept_in_all_mentions(batch: pa.RecordBatch) -> pa.Array:  # affirmed pairs are a subset of all pairs
         return pa.array([key in counts.pairs for key in zip(batch["source"].to_pylist(), batch["target"].to_pylist())])
 
+    def windows(path: Path) -> Iterator[tuple[tuple[str, str], PairCount]]:
+        for batch in _count_file(path, _PAIRS).iter_batches(batch_size=READ_ROWS, columns=["source", "target", *WINDOW_COLUMNS.values()]):
+            batch = batch.filter(kept_in_all_mentions(batch)) if min_count else batch
+            for source, target, *counted in zip(*(column.to_pylist() for column in batch.columns)):
+                yield (source, target), PairCount(*counted)
+
     (concepts_file, pairs_file), (affirmed_concepts_file, affirmed_pairs_file) = _LAYERS
     counts = layer(concepts_file, dict(_read_items(directory / pairs_file, _PAIRS, reaches_min_count if min_count else None)))
-    affirmed_pairs = _read_items(directory / affirmed_pairs_file, _PAIRS, kept_in_all_mentions if min_count else None)
+    if affirmed_windows_only:
+        affirmed_pairs = windows(directory / affirmed_pairs_file)
+    else:
+        affirmed_pairs = _read_items(directory / affirmed_pairs_file, _PAIRS, kept_in_all_mentions if min_count else None)
     counts.affirmed = layer(affirmed_concepts_file, dict(affirmed_pairs))
     return counts
 
@@ -644,6 +779,14 @@ class SpillingCounts:
     def add(self, document: AnnotatedDocument) -> None:
         """Count one annotated document."""
         self.counts.add(document)
+        self._spill_when_full()
+
+    def add_mentions(self, *args, **kwargs) -> None:
+        """Count one document from its mentions (CooccurrenceCounts.add_mentions)."""
+        self.counts.add_mentions(*args, **kwargs)
+        self._spill_when_full()
+
+    def _spill_when_full(self) -> None:
         if len(self.counts.pairs) + len(self.counts.affirmed_counts().pairs) > self.max_pairs:
             self._spill()
 

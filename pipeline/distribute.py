@@ -1,18 +1,22 @@
 """Run the partitions of an extract: in this process, on a pool of processes, or on Dask.
 
-Three engines give the same parts, because the partition plan does not depend on them:
+Three engines give the same parts (the plan may differ with the number of workers; the
+parts, joined in corpus order, do not):
 
 - one worker (the default): every partition in this process, with the caller's pipeline;
 - `processes` with N workers: a pool of N processes (concurrent.futures), each loading
-  the pipeline once from its serialized copy (config and nlp.to_bytes());
+  the pipeline once from its serialized copy (config and nlp.to_bytes(), which carries
+  the concept matcher's knowledge base and tokenized patterns: nothing is built again);
 - `dask`: a Dask cluster, an existing one (`scheduler` = its address) or a LocalCluster
   of N single-threaded worker processes. The serialized pipeline is scattered to every
-  worker once. Workers read the inputs and write the parts themselves, and build the
-  concept matcher from the knowledge-base files, so on a real cluster the inputs, the
-  output folder and the installation with its models/ must be on a file system they all see.
+  worker once. Workers read the inputs and write the parts themselves, so on a real
+  cluster the inputs, the output folder and the installation with its models/ (the
+  knowledge-base files the pipeline's components are made from, the linker's index) must
+  be on a file system they all see.
 
-The work is two passes: record ids (to find duplicate ids across partitions, cheap), then
-annotation of every partition not already finished (see pipeline.partition).
+The work is two passes: the planning pass (every input file read once, in parallel: ids,
+to find duplicate ids across partitions, and where each record starts), then annotation
+of every partition not already finished (see pipeline.partition).
 
 Workers die with the process that started them: a pool worker asks the kernel for
 SIGKILL when its parent dies (Linux's PR_SET_PDEATHSIG) and also checks every second
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import os
 import pickle
@@ -48,7 +53,8 @@ from tqdm import tqdm
 import pipeline.annotate.nlp  # noqa: F401  (registers the pipeline's components and its warning filters, in every worker)
 from pipeline.errors import RunError
 from pipeline.partition import (
-    Partition, PartitionResult, PartitionTask, find_duplicates, fingerprint, finished, record_ids, run_partition,
+    Partition, PartitionResult, PartitionTask, fingerprint, finished, plan_partitions, run_partition, scan_unit,
+    scan_units,
 )
 from pipeline.read import FieldMap
 
@@ -61,20 +67,25 @@ _PIPELINES: dict[str, Language] = {}  # pipelines loaded in this (worker) proces
 
 def _serialize_pipeline(nlp: Language) -> bytes:
     """The pipeline as spaCy serializes it: its config and nlp.to_bytes() (vocabulary,
-    tokenizer, trained weights). Components without state of their own (the concept
-    matcher) are built again from their config in the worker; pickling the pipeline
-    would carry the concept matcher's tens of thousands of pattern Docs instead."""
+    tokenizer, the concept matcher's knowledge base and patterns, trained weights)."""
     return pickle.dumps((nlp.config.to_str(), nlp.to_bytes()))
 
 
 def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
-    """The pipeline with this digest, loaded once per process."""
+    """The pipeline with this digest, loaded once per process. Its objects (the knowledge base's
+    and patterns': a million or so) are made with the cycle collector paused, and then frozen
+    (gc.freeze), so that no later full collection of the worker visits them again."""
     if key not in _PIPELINES:
         config, data = pickle.loads(payload)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes, compiled again
-            nlp = load_model_from_config(Config().from_str(config), auto_fill=False)
-        _PIPELINES[key] = nlp.from_bytes(data)
+        gc.disable()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes, compiled again
+                nlp = load_model_from_config(Config().from_str(config), auto_fill=False)
+            _PIPELINES[key] = nlp.from_bytes(data)
+        finally:
+            gc.enable()
+        gc.freeze()
     return _PIPELINES[key]
 
 
@@ -129,10 +140,6 @@ def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
     return False
 
 
-def _ids_task(partition: Partition, fields: FieldMap) -> list[tuple[int, str, str]]:
-    return record_ids(partition, fields)
-
-
 def _annotate_task(task: PartitionTask, key: str, payload: bytes | None = None, progress: bool = False) -> PartitionResult:
     return run_partition(task, _load_pipeline(key, payload), progress)
 
@@ -145,6 +152,7 @@ class _Runner:
     def __init__(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
         self.stack = contextlib.ExitStack()
         self.payload = None
+        self.workers = workers  # tasks that run at once (a remote Dask cluster's threads)
         self._submit = None
         if engine == "processes" and workers == 1:
             self.key = f"in-process-{id(nlp)}"
@@ -165,12 +173,17 @@ class _Runner:
             from distributed import as_completed as dask_completed
 
             client = self.stack.enter_context(self._dask_client(workers, scheduler))
+            if scheduler:
+                self.workers = max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
             self.payload = client.scatter(payload, broadcast=True, hash=False)
             self._submit, self._completed = partial(client.submit, pure=False), dask_completed
         else:
             context = get_context("spawn")  # no fork of a process that may hold threads (Arrow's)
             pool = ProcessPoolExecutor(workers, context, _start_worker, (os.getpid(), self.key, payload))
             self.stack.push(lambda *exc_info: _stop_pool(pool, *exc_info))
+            with _sigint_blocked():  # the pool starts a process for each task while none is idle: all start now,
+                for _ in range(workers):  # and load the pipeline while the planning pass runs
+                    pool.submit(int)
             self._submit, self._completed = pool.submit, as_completed
 
     def _dask_client(self, workers: int, scheduler: str | None):
@@ -202,23 +215,27 @@ class _Runner:
 
 
 def run_partitions(
-    partitions: Sequence[Partition],
+    files: Sequence[tuple[Path, str]],
     fields: FieldMap,
     parts_dir: str | Path,
     nlp: Language,
     engine: str = "processes",
     workers: int = 1,
     scheduler: str | None = None,
+    partition_size: int | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
-) -> list[PartitionResult]:
-    """Annotate every partition not already finished in parts_dir; the results in partition order."""
+) -> tuple[list[Partition], list[PartitionResult]]:
+    """Plan the partitions of the input files (from list_inputs; `partition_size` None: the
+    default plan, see pipeline.partition) and annotate every one not already finished in
+    parts_dir; the partitions and their results, in partition order."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     runner = _Runner(nlp, engine, workers, scheduler)
     with runner.stack:  # on an error or an interrupt, workers are stopped at once (_stop_pool)
-        ids = dict(runner.map(_ids_task, [(p, fields) for p in partitions]))
-        duplicates = find_duplicates(ids.pop(n) for n in range(len(partitions)))
+        units = scan_units(files)
+        scans = dict(runner.map(scan_unit, [(unit, fields) for unit in units]))
+        partitions, duplicates = plan_partitions(units, [scans.pop(n) for n in range(len(units))], partition_size, runner.workers)
         tasks = [
             PartitionTask(p, fields, duplicates[p.index], str(parts_dir), fingerprint(p, fields, duplicates[p.index], nlp))
             for p in partitions
@@ -232,4 +249,4 @@ def run_partitions(
             for n, result in runner.map(_annotate_task, args):
                 results[todo[n].partition.index] = result
                 bar.update()
-    return [results[p.index] for p in partitions]
+    return partitions, [results[p.index] for p in partitions]

@@ -11,7 +11,7 @@ sharing fewer windows), then the disparity-filter `backbone` (Serrano, Boguñá 
 Vespignani 2009, PNAS 106:6483) on the shared-window counts, then `top_k`, the k
 strongest edges of each node by the metric (an edge stays when it is among the k of
 either end). Nodes then get their Louvain `community` (seeded), `degree_centrality`
-and `betweenness`.
+and `betweenness` (estimated from seeded pivots in large graphs: betweenness_pivots).
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ __all__ = ["WINDOWS", "METRICS", "build_graph", "id_list", "npmi", "prune_backbo
 
 WINDOWS = tuple(WINDOW_COLUMNS)
 SEED = 0
-EXACT_BETWEENNESS_NODES = 1000  # above this, betweenness is estimated from this many seeded pivot nodes
+# Betweenness is exact while it costs at most this many visits (a breadth-first search from
+# every node, each visiting every node and edge: about 10 s of networkx); above, it is
+# estimated from as many seeded pivot nodes as that allows (networkx's k sampling), and at
+# least MIN_PIVOTS.
+BETWEENNESS_VISITS = 20_000_000
+MIN_PIVOTS = 20
 _ID_ESCAPES = str.maketrans({"%": "%25", ";": "%3B", "\t": "%09", "\n": "%0A", "\r": "%0D"})
 
 
@@ -178,16 +183,23 @@ def prune_top_k(graph: nx.Graph, k: int, weight: str) -> None:
     graph.remove_edges_from([(u, v) for u, v in graph.edges() if frozenset((u, v)) not in keep])
 
 
+def betweenness_pivots(nodes: int, edges: int) -> int | None:
+    """The pivot nodes betweenness is estimated from in a graph this large; None: exact."""
+    if nodes * (nodes + edges) <= BETWEENNESS_VISITS:
+        return None
+    return min(nodes, max(MIN_PIVOTS, BETWEENNESS_VISITS // (nodes + edges)))
+
+
 def add_node_structure(graph: nx.Graph, weight: str) -> None:
     """Node attributes community (Louvain on `weight`, seeded; 0 the largest), degree_centrality
-    and betweenness (unweighted; estimated from EXACT_BETWEENNESS_NODES seeded pivots in
-    larger graphs)."""
+    and betweenness (unweighted; exact in small graphs, else estimated from seeded pivots:
+    betweenness_pivots)."""
     communities = nx.community.louvain_communities(graph, weight=weight, seed=SEED) if graph.number_of_nodes() else []
     ordered = sorted((sorted(map(str, c)), c) for c in communities)
     ordered.sort(key=lambda item: -len(item[1]))
     community = {node: number for number, (_, members) in enumerate(ordered) for node in members}
     degree = nx.degree_centrality(graph) if graph.number_of_nodes() > 1 else dict.fromkeys(graph, 0.0)
-    pivots = EXACT_BETWEENNESS_NODES if graph.number_of_nodes() > EXACT_BETWEENNESS_NODES else None
+    pivots = betweenness_pivots(graph.number_of_nodes(), graph.number_of_edges())
     betweenness = nx.betweenness_centrality(graph, k=pivots, seed=SEED)
     for node, attributes in graph.nodes(data=True):
         attributes["community"] = community[node]

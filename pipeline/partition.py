@@ -1,12 +1,20 @@
 """Partitions: a corpus cut into pieces that are annotated independently and then joined.
 
-A partition is a list of file slices. The plan depends only on the inputs and the
-partition size, never on how many workers run it, so every engine gives the same parts:
+A partition is a list of file slices. The plan comes from a planning pass over the inputs
+(`scan_unit`, run by the engine like the partitions, files in parallel) that reads every
+record once: its id, for duplicate ids, and in a JSONL, CSV or TSV file the cursor after
+it (byte offset and line number), so that a slice is read from where it starts:
 
 - a PubMed XML file is one partition (a baseline file holds about 30,000 citations);
 - a JSONL, CSV or TSV file with more than `size` records is cut into slices of `size`
-  records (a slice is read from the start of the file, skipping the records before it);
+  records, each read from its byte offset (a .gz file is decompressed up to there, not
+  parsed), numbering lines as a read from the start does;
 - consecutive text files are grouped, `size` files to a partition.
+
+`size` is the partition size asked for; by default (None) it is PARTITION_SIZE, or less
+so that there are enough partitions for the workers: PARTITIONS_PER_WORKER for each when
+the JSONL, CSV, TSV and text records are that many (`slice_size`). The plan may depend
+on the number of workers; the outputs do not, since the parts are joined in corpus order.
 
 Each partition writes its tables and counts into its own folder, OUT/parts/NNNNN/
 (PARTS_DIR), and last a marker file, partition.json (MARKER_FILE), atomically; a
@@ -15,16 +23,20 @@ run again. The reduce step joins the parts in partition order into the single fi
 of an extract folder. While a partition runs, the co-occurrence counts it cannot hold
 in memory are spilled into OUT/parts/NNNNN/runs/ (RUNS_DIR) and merged at its end.
 
-Duplicate ids are found before annotation, across all partitions in corpus order
-(`find_duplicates`), so a record whose id was seen earlier, in any partition, is
+Duplicate ids are found in the planning pass, across all files in corpus order
+(`plan_partitions`), so a record whose id was seen earlier, in any partition, is
 rejected exactly as a sequential read would reject it.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import gc
 import hashlib
 import json
 import shutil
+from array import array
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -39,7 +51,7 @@ from pipeline import __version__
 from pipeline.annotate import annotate
 from pipeline.atomic import atomic_open, atomic_path
 from pipeline.cooccurrence import SpillingCounts
-from pipeline.read import FieldMap, Record, Rejection, read_file
+from pipeline.read import SEEKABLE_FORMATS, Cursor, FieldMap, Record, Rejection, read_file, read_items
 from pipeline.read.records import FirstSeen, check_length, duplicate
 from pipeline.tabulate import (
     DOCUMENT_SCHEMA, DOCUMENTS_FILE, MENTION_SCHEMA, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE, ROW_GROUP_ROWS, RowGroupWriter,
@@ -49,22 +61,25 @@ from pipeline.tabulate import (
 PARTS_DIR = "parts"
 MARKER_FILE = "partition.json"
 RUNS_DIR = "runs"  # a partition's counts spilled while it runs (cooccurrence.SpillingCounts)
-PARTITION_SIZE = 20_000
-CHUNKED_FORMATS = ("jsonl", "csv", "tsv")
+PARTITION_SIZE = 20_000  # the most records in a partition the default plan makes
+PARTITIONS_PER_WORKER = 4  # the fewest partitions per worker the default plan makes, when the records are that many
+TEXT_FILES_PER_SCAN = 1_000  # consecutive text files read by one task of the planning pass
 
 
 @dataclass(frozen=True)
 class FileSlice:
-    """Records start..stop of one input file (stop None: to the end)."""
+    """Items (records and rejections) start..stop of one input file (stop None: to the end);
+    `cursor` is where item `start` begins (JSONL, CSV and TSV files)."""
 
     path: str
     format: str
     start: int = 0
     stop: int | None = None
+    cursor: Cursor = Cursor()
 
     def items(self, fields: FieldMap) -> Iterable[Record | Rejection]:
-        items = read_file(self.path, self.format, fields)
-        return items if (self.start, self.stop) == (0, None) else islice(items, self.start, self.stop)
+        items = read_file(self.path, self.format, fields, self.cursor)
+        return items if self.stop is None else islice(items, self.stop - self.start)
 
 
 @dataclass(frozen=True)
@@ -108,50 +123,115 @@ class PartitionResult:
     mentions: int = 0
 
 
-def plan_partitions(files: Sequence[tuple[Path, str]], fields: FieldMap = FieldMap(), size: int = PARTITION_SIZE) -> list[Partition]:
-    """Cut the input files (from list_inputs) into partitions of about `size` records."""
-    if size < 1:
-        raise ValueError(f"partition size must be at least 1, not {size}")
-    slices: list[list[FileSlice]] = []
-    text_group: list[FileSlice] = []
+@dataclass(frozen=True)
+class ScanUnit:
+    """Input files read by one task of the planning pass: a JSONL, CSV, TSV or PubMed XML
+    file, or up to TEXT_FILES_PER_SCAN consecutive text files."""
+
+    format: str
+    paths: tuple[str, ...]
+
+
+@dataclass
+class Scan:
+    """What the planning pass learns of a unit: how many items (records and rejections) it
+    has, (item number, doc id, "file:position") of each record, and for a seekable file
+    the cursor after each item (byte offsets and line numbers, as two arrays)."""
+
+    items: int = 0
+    ids: list[tuple[int, str, str]] = field(default_factory=list)
+    offsets: array = field(default_factory=lambda: array("q"))
+    lines: array = field(default_factory=lambda: array("q"))
+
+    def cursor(self, item: int) -> Cursor:
+        """Where item number `item` begins."""
+        return Cursor(self.offsets[item - 1], self.lines[item - 1]) if item else Cursor()
+
+
+def scan_units(files: Sequence[tuple[Path, str]]) -> list[ScanUnit]:
+    """The input files (from list_inputs) as units of the planning pass, in corpus order."""
+    groups: list[tuple[str, list[str]]] = []
     for path, file_format in files:
-        if file_format == "text":
-            if not text_group:
-                slices.append(text_group)
-            text_group.append(FileSlice(str(path), file_format))
-            if len(text_group) == size:
-                text_group = []
-            continue
-        text_group = []
-        records = sum(1 for _ in read_file(path, file_format, fields)) if file_format in CHUNKED_FORMATS else 0
-        if records > size:
-            slices.extend([FileSlice(str(path), file_format, start, start + size)] for start in range(0, records, size))
+        if file_format == "text" and groups and groups[-1][0] == "text" and len(groups[-1][1]) < TEXT_FILES_PER_SCAN:
+            groups[-1][1].append(str(path))
         else:
-            slices.append([FileSlice(str(path), file_format)])
-    return [Partition(index, tuple(group)) for index, group in enumerate(slices)]
+            groups.append((file_format, [str(path)]))
+    return [ScanUnit(file_format, tuple(paths)) for file_format, paths in groups]
 
 
-def record_ids(partition: Partition, fields: FieldMap) -> list[tuple[int, str, str]]:
-    """(item number, doc id, "file:position") of each record of a partition, in order."""
-    return [
-        (number, item.doc_id, f"{item.source}:{item.position}")
-        for number, item in enumerate(partition.items(fields))
-        if isinstance(item, Record)
-    ]
+def scan_unit(unit: ScanUnit, fields: FieldMap) -> Scan:
+    """Read every item of a unit once (the planning pass): its ids and cursors."""
+    scan = Scan()
+    for path in unit.paths:
+        for item, cursor in read_items(path, unit.format, fields):
+            if isinstance(item, Record):
+                scan.ids.append((scan.items, item.doc_id, f"{item.source}:{item.position}"))
+            if cursor is not None:
+                scan.offsets.append(cursor.offset)
+                scan.lines.append(cursor.line)
+            scan.items += 1
+    return scan
 
 
-def find_duplicates(ids_by_partition: Iterable[list[tuple[int, str, str]]]) -> list[dict[int, str]]:
-    """For each partition, in corpus order, {item number: where its id was first seen}."""
+def slice_size(units: Sequence[ScanUnit], scans: Sequence[Scan], size: int | None = None, workers: int = 1) -> int:
+    """Records (or text files) per slice: `size` when given; by default PARTITION_SIZE, or fewer,
+    so that the records that can be cut (all but PubMed XML's) make at least
+    PARTITIONS_PER_WORKER partitions per worker."""
+    if size is not None:
+        if size < 1:
+            raise ValueError(f"partition size must be at least 1, not {size}")
+        return size
+    cuttable = sum(scan.items for unit, scan in zip(units, scans) if unit.format != "pubmed")
+    return max(1, min(PARTITION_SIZE, -(-cuttable // (PARTITIONS_PER_WORKER * workers))))
+
+
+def plan_partitions(
+    units: Sequence[ScanUnit], scans: Sequence[Scan], size: int | None = None, workers: int = 1,
+) -> tuple[list[Partition], list[dict[int, str]]]:
+    """The partitions of the scanned units (see the module doc) and, for each, its duplicate
+    ids: {item number in the partition: where the id was first seen, in corpus order}."""
+    size = slice_size(units, scans, size, workers)
+    groups: list[tuple[list[FileSlice], int]] = []  # (slices, number of the first item in the corpus)
+    text_group: list[FileSlice] | None = None
+    first = 0
+    for unit, scan in zip(units, scans):
+        if unit.format == "text":
+            for n, path in enumerate(unit.paths):
+                if text_group is None or len(text_group) == size:
+                    text_group = []
+                    groups.append((text_group, first + n))
+                text_group.append(FileSlice(path, "text"))
+        elif unit.format in SEEKABLE_FORMATS and scan.items > size:
+            text_group = None
+            groups.extend(
+                ([FileSlice(unit.paths[0], unit.format, start, min(start + size, scan.items), scan.cursor(start))], first + start)
+                for start in range(0, scan.items, size)
+            )
+        else:
+            text_group = None
+            groups.append(([FileSlice(unit.paths[0], unit.format)], first))
+        first += scan.items
+    partitions = [Partition(index, tuple(slices)) for index, (slices, _) in enumerate(groups)]
+    return partitions, _duplicates(scans, [start for _, start in groups] + [first])
+
+
+def _duplicates(scans: Sequence[Scan], bounds: list[int]) -> list[dict[int, str]]:
+    """For each partition (its first item in the corpus: bounds[i] to bounds[i + 1]), {item
+    number in it: where its id was first seen}, reading the ids in corpus order."""
     first_seen = FirstSeen()
-    duplicates = []
-    for ids in ids_by_partition:
-        found = {}
-        for number, doc_id, where in ids:
+    found: dict[int, str] = {}
+    first = 0
+    for scan in scans:
+        for number, doc_id, where in scan.ids:
             earlier = first_seen.earlier(doc_id, where)
             if earlier:
-                found[number] = earlier
-        duplicates.append(found)
-    return duplicates
+                found[first + number] = earlier
+        first += scan.items
+    items = sorted(found)
+    return [
+        {item - begin: found[item] for item in items[bisect.bisect_left(items, begin):bisect.bisect_left(items, end)]}
+        for begin, end in zip(bounds, bounds[1:])
+    ]
 
 
 def fingerprint(partition: Partition, fields: FieldMap, duplicates: dict[int, str], nlp: Language) -> str:
@@ -198,8 +278,26 @@ def _records(
             yield item
 
 
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Meanwhile, the objects alive now (the pipeline and its knowledge base: millions of
+    them) are left out of the garbage collector's full collections (gc.freeze), each of which
+    would visit them all: counting and writing a partition's co-occurrences, which makes
+    objects by the hundred thousand, took three times as long."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_partition(task: PartitionTask, nlp: Language, progress: bool = False) -> PartitionResult:
     """Annotate one partition into its folder: tables, rejects and counts, then the marker."""
+    with _heap_frozen():
+        return _run_partition(task, nlp, progress)
+
+
+def _run_partition(task: PartitionTask, nlp: Language, progress: bool) -> PartitionResult:
     from tqdm import tqdm
 
     part_dir = Path(task.parts_dir) / task.partition.name

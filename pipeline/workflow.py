@@ -30,7 +30,7 @@ from pipeline.graph import build_graph
 from pipeline.kb import KnowledgeBase, kb_files, read_kb
 from pipeline.kb.check import check_kb
 from pipeline.kb.hierarchy import rollup_map
-from pipeline.partition import PARTITION_SIZE, PARTS_DIR, join_parts, plan_partitions
+from pipeline.partition import PARTS_DIR, join_parts
 from pipeline.read import FieldMap, Record, Rejection, list_inputs
 from pipeline.read.records import check_length
 from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE
@@ -52,16 +52,16 @@ def extract(
     workers: int = 1,
     engine: str = "processes",
     scheduler: str | None = None,
-    partition_size: int = PARTITION_SIZE,
+    partition_size: int | None = None,
     keep_parts: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> dict:
     """Read the inputs, annotate every record, write the tables and counts to out_dir.
 
-    The corpus is annotated in partitions (pipeline.partition), in this process or on
-    `workers` processes, or on Dask (`engine="dask"`, on the cluster at `scheduler` or
-    a local one); the parts are then joined, so the outputs are the same whatever
-    runs them. A run that was killed resumes: finished partitions are not run again.
+    The corpus is annotated in partitions (pipeline.partition: `partition_size` records or
+    text files each; None, the default, plans enough for the workers), in this process or
+    on `workers` processes, or on Dask (`engine="dask"`, on the cluster at `scheduler` or
+    a local one); the parts are then joined, so the outputs are the same whatever runs them. A run that was killed resumes: finished partitions are not run again.
     The parts folder is removed at the end unless `keep_parts`.
 
     Returns the summary (also written to summary.json): records read, processed and
@@ -76,8 +76,7 @@ def extract(
         outdir.start(out_dir)
         (out_dir / GRAPH_FILE).unlink(missing_ok=True)  # an earlier run's graph would not match the new tables
         parts_dir = out_dir / PARTS_DIR
-        partitions = plan_partitions(files, fields, partition_size)
-        results = run_partitions(partitions, fields, parts_dir, nlp, engine, workers, scheduler, progress, log)
+        partitions, results = run_partitions(files, fields, parts_dir, nlp, engine, workers, scheduler, partition_size, progress, log)
         part_dirs = [parts_dir / p.name for p in partitions]
         join_parts(part_dirs, out_dir)
         totals = merge_counts(part_dirs, out_dir, parts_dir)
@@ -143,13 +142,14 @@ def write_summary(summary: dict, path: str | Path) -> None:
 
 def graph_counts(
     directories: Sequence[str | Path], scratch: str | Path, kb: KnowledgeBase | None = None, level: str = "leaf",
-    min_count: int = 1, window: str = "sentence",
+    min_count: int = 1, window: str = "sentence", exclude_negated: bool = True,
 ) -> CooccurrenceCounts:
     """The co-occurrence counts of one or more extract directories, added up and rolled up to `level`.
 
     The directories' counts are merged by streaming (merge_counts, in a temporary folder
     inside `scratch`). At leaf level only the pairs sharing at least `min_count` windows
-    are read into memory; rolling up recounts from the mentions, so it reads them all.
+    are read into memory, and without `exclude_negated` only the window counts of the
+    affirmed pairs; rolling up recounts from the mentions, so it reads them all.
     """
     with tempfile.TemporaryDirectory(prefix=".counts-", dir=scratch) as folder:
         merged = Path(directories[0])
@@ -157,7 +157,7 @@ def graph_counts(
             merged = Path(folder) / "merged"
             merge_counts(directories, merged, folder)
         if level == "leaf":
-            return read_counts(merged, min_count, window)
+            return read_counts(merged, min_count, window, affirmed_windows_only=not exclude_negated)
         leaf = read_counts(merged)
     groups = rollup_map(kb, level)
     mention_tables = [
@@ -200,7 +200,7 @@ def graph(
     out_file = Path(out_file)
     with outdir.shared(directories):
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        counts = graph_counts(directories, out_file.parent, kb, level, min_count, window)
+        counts = graph_counts(directories, out_file.parent, kb, level, min_count, window, exclude_negated)
         concept_graph = build_graph(counts, window, min_count, xrefs, metric, top_k, backbone, exclude_negated, unlinked)
         concept_graph.graph.update(made_by(kb), level=level, min_count=min_count)
         with naming(out_file):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.annotate.nlp import build_nlp
+from pipeline.annotate.nlp import CACHE_VARIABLE, build_nlp
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
@@ -23,6 +23,15 @@ def missing_tool(reason: str) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pipeline_cache(tmp_path_factory):
+    """Built pipelines are cached in a folder of the test session (and of the commands it
+    starts), not in the user's cache folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_VARIABLE, str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -11,10 +12,11 @@ import pytest
 
 from pipeline.annotate import annotate
 from pipeline.cooccurrence import (
-    AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, MAX_DOC_IDS, CooccurrenceCounts, PairCount, SpillingCounts,
+    AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, MAX_DOC_IDS, CooccurrenceCounts, PairCount, SpillingCounts,
     merge_counts, read_counts, write_counts,
 )
 from pipeline.errors import InputError
+from pipeline.export.graphml import write_graphml
 from pipeline.graph import build_graph, npmi
 from pipeline.read import Record, read_corpus
 
@@ -136,7 +138,7 @@ def test_counts_spilled_in_runs_and_merged_streaming_equal_counting_all_at_once(
     assert sum(sums.values()) > 10_000
 
 
-def test_doc_ids_keep_the_first_in_document_order():
+def test_doc_ids_keep_the_first_in_document_order(tmp_path):
     pair = PairCount()
     for doc_id in map(str, range(100, 0, -1)):
         pair.add_doc_id(doc_id)
@@ -145,5 +147,51 @@ def test_doc_ids_keep_the_first_in_document_order():
     for doc_id in ("1", "0", "15", "100", "99"):
         other.add_doc_id(doc_id)
     assert other.doc_ids == ["0", "1", "15", "99", "100"]
-    pair.merge(other)
-    assert pair.doc_ids == [str(i) for i in range(MAX_DOC_IDS)]
+    for name, counted in (("a", pair), ("b", other)):
+        write_counts(CooccurrenceCounts(pairs={("X", "Y"): counted}), tmp_path / name)
+    merge_counts([tmp_path / "a", tmp_path / "b"], tmp_path / "merged", tmp_path)
+    assert read_counts(tmp_path / "merged").pairs[("X", "Y")].doc_ids == [str(i) for i in range(MAX_DOC_IDS)]
+
+
+def test_merged_counts_equal_counting_all_at_once_byte_for_byte(tmp_path):
+    """Generated documents (shared pairs, years, species, relations, evidence) counted at once,
+    and counted in random parts merged (the Arrow merge of merge_counts): the same bytes."""
+    rng = random.Random(3)
+    concepts = [(f"C:{n:03d}", f"concept {n}", "DRUG" if n % 2 else "SYMPTOM") for n in range(40)]
+    documents = []
+    for number in rng.sample(range(1, 5_000), 600):
+        doc_id = str(number) if number % 7 else f"PMC{number}"
+        n_sentences = rng.randint(1, 5)
+        mentions = [(rng.randrange(n_sentences), *rng.choice(concepts[:rng.randint(2, 40)]), rng.random() < 0.2)
+                    for _ in range(rng.randint(0, 8))]
+        relations = [(s, a, rng.choice(["increases", "projects_to"]), b) for s, a, *_ in mentions[:2] for _, b, *_ in mentions[2:3]]
+        species = rng.sample(["rat", "mouse", "human"], rng.randint(0, 2))
+        year = rng.choice([None, rng.randint(1990, 2024)])
+        documents.append((doc_id, n_sentences, mentions, lambda s, d=doc_id: f"Sentence {s} of {d}.", year, species, relations))
+    whole = CooccurrenceCounts()
+    for document in documents:
+        whole.add_mentions(*document)
+    write_counts(whole, tmp_path / "whole")
+    cuts = sorted(rng.sample(range(1, len(documents)), 9))
+    parts = []
+    for n, (start, stop) in enumerate(zip([0, *cuts], [*cuts, len(documents)])):
+        part = CooccurrenceCounts()
+        for document in documents[start:stop]:
+            part.add_mentions(*document)
+        write_counts(part, tmp_path / f"part{n}")
+        parts.append(tmp_path / f"part{n}")
+    merge_counts(parts, tmp_path / "merged", tmp_path / "scratch", fan_in=4)
+    assert sum(1 for pair in whole.pairs.values() if pair.relations) > 20 and len(whole.pairs) > 500
+    for name in (CONCEPTS_FILE, PAIRS_FILE, AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, TOTALS_FILE):
+        assert (tmp_path / "merged" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_the_window_counts_of_affirmed_pairs_make_the_same_graph(demo_extract, tmp_path):
+    """graph reads only the window counts of the affirmed pairs when it does not exclude
+    negated mentions: the same GraphML as from the whole affirmed layer."""
+    for min_count in (1, 2):
+        for name, light in (("full", False), ("light", True)):
+            counts = read_counts(demo_extract, min_count, affirmed_windows_only=light)
+            write_graphml(build_graph(counts, "sentence", min_count), tmp_path / f"{name}.graphml")
+        assert (tmp_path / "light.graphml").read_bytes() == (tmp_path / "full.graphml").read_bytes()
+    assert all(not pair.doc_ids for pair in counts.affirmed.pairs.values()) and counts.affirmed.pairs

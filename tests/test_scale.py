@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from pipeline import cooccurrence
 from pipeline.cli import cli
-from pipeline.partition import MARKER_FILE, PARTS_DIR, plan_partitions
-from pipeline.read import Rejection, list_inputs, read_corpus
+from pipeline.partition import MARKER_FILE, PARTITIONS_PER_WORKER, PARTS_DIR, plan_partitions, scan_unit, scan_units
+from pipeline.read import FieldMap, Rejection, list_inputs, read_corpus, read_file
 from pipeline.tabulate import RowGroupWriter
 from pipeline.workflow import extract, graph
 
@@ -57,12 +57,37 @@ def run(corpus, out, nlp, **scale):
     return summary
 
 
-def test_plan_cuts_big_files_and_keeps_pubmed_files_whole(corpus):
-    partitions = plan_partitions(list_inputs([corpus]), size=8)
+def plan(files, size, workers=1):
+    units = scan_units(files)
+    return plan_partitions(units, [scan_unit(unit, FieldMap()) for unit in units], size, workers)
+
+
+def test_plan_cuts_big_files_and_keeps_pubmed_files_whole(corpus, tmp_path):
+    partitions, _ = plan(list_inputs([corpus]), size=8)
     slices = [[(Path(s.path).name, s.start, s.stop) for s in p.slices] for p in partitions]
-    assert slices == [[("a.jsonl", n, n + 8)] for n in range(0, 37, 8)] + [[("b.xml", 0, None)], [("c.jsonl", 0, None)]]
-    texts = [(corpus / f"t{n}.txt") for n in range(5)]
-    assert [len(p.slices) for p in plan_partitions([(path, "text") for path in texts], size=2)] == [2, 2, 1]
+    assert slices == [[("a.jsonl", n, min(n + 8, 37))] for n in range(0, 37, 8)] + [[("b.xml", 0, None)], [("c.jsonl", 0, None)]]
+    texts = [(tmp_path / f"t{n}.txt") for n in range(5)]
+    for path in texts:
+        path.write_text("The locus coeruleus.", encoding="utf-8")
+    assert [len(p.slices) for p in plan([(path, "text") for path in texts], size=2)[0]] == [2, 2, 1]
+
+
+def test_plan_makes_four_partitions_per_worker_and_reads_each_from_its_offset(corpus):
+    """41 JSONL records (and a PubMed file, never cut) for 2 workers: slices of 6 records or
+    fewer, each starting where the one before ended, read from its byte offset."""
+    files = list_inputs([corpus])
+    partitions, duplicates = plan(files, size=None, workers=2)
+    jsonl = [p for p in partitions if p.slices[0].format == "jsonl"]
+    assert len(jsonl) >= 2 * PARTITIONS_PER_WORKER and max(s.stop - s.start for p in jsonl for s in p.slices if s.stop) == 6
+    offsets = [s.cursor.offset for p in jsonl for s in p.slices if s.path.endswith("a.jsonl")]
+    assert offsets[0] == 0 and offsets == sorted(offsets) and len(set(offsets)) == len(offsets)
+    items = [item.as_dict() if isinstance(item, Rejection) else (item.doc_id, item.position)
+             for p in partitions for item in p.items(FieldMap())]
+    sequential = [item.as_dict() if isinstance(item, Rejection) else (item.doc_id, item.position)
+                  for path, fmt in files for item in read_file(path, fmt)]
+    assert items == sequential
+    found = [(p.index, n) for p, dups in zip(partitions, duplicates) for n in dups]
+    assert len(found) == 4  # the duplicates of test_rejects_and_duplicates..., wherever the plan put them
 
 
 def test_rejects_and_duplicates_across_partitions_match_a_sequential_read(corpus, small_nlp, tmp_path):

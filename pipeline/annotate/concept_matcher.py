@@ -32,10 +32,13 @@ Beyond single names, following the project's annotation guidelines
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Iterable, Iterator
+from dataclasses import astuple
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 import numpy
+import srsly
 from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -43,14 +46,16 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pipeline.annotate.coordination import conjunct_spans
-from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, resolve_patterns, tokenize_patterns
-from pipeline.kb import DEFAULT_KB_DIR, KnowledgeBase, load_kb
+from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, Collision, Pattern, ResolvedPatterns, resolve_patterns, tokenize_patterns
+from pipeline.kb import DEFAULT_KB_DIR, AliasRule, Concept, KnowledgeBase, load_kb
+from pipeline.kb.resolutions import Resolution
 
 SOURCE_LEXICON = "lexicon"
 REJECTED_SPANS_KEY = "lexicon_rejected"  # doc.spans: what the sense rules kept from being mentions
 BLOCKED = "neuroconcepts:blocked"  # the matcher key of blocked phrases
 MAX_INTERRUPTED_HEAD = 2  # words after "(SHORT)" that may complete an interrupted name
 GROUP_SIZE = re.compile(r"\s*[,;]\s*[nN]\s*=")  # what follows a group's label: "(MT, n = 30)"
+STATE_FILE = "state.msgpack"  # the file ConceptMatcher.to_disk writes into its folder: knowledge base and patterns
 # Words after which a noun phrase ends: an alias matched only as a noun (alias rule noun_only)
 # is a modifier when any other word, or a hyphen, follows it ("opioid therapy", "opioid-naive").
 PHRASE_ENDS = frozenset("""
@@ -94,8 +99,10 @@ class MissingAbbreviationDetector(ValueError):
 def make_concept_matcher(
     nlp: Language, name: str, kb_dir: str | None, kb_extra: list[str], extend_region_modifiers: bool
 ) -> "ConceptMatcher":
-    """Build the matcher from models/kb (or kb_dir) plus the user's extra files."""
-    return ConceptMatcher(nlp, load_kb(kb_dir or DEFAULT_KB_DIR, kb_extra), name, extend_region_modifiers)
+    """The matcher over models/kb (or kb_dir) plus the user's extra files. The knowledge base is
+    read, and its patterns built, when first needed; a pipeline loaded from disk or bytes
+    (spacy.load, nlp.from_disk, nlp.from_bytes) takes both from there instead."""
+    return ConceptMatcher(nlp, partial(load_kb, kb_dir or DEFAULT_KB_DIR, kb_extra), name, extend_region_modifiers)
 
 
 def _in_instrument_name(doc: Doc, span: Span) -> bool:
@@ -118,10 +125,17 @@ def _is_group_label(doc: Doc, span: Span) -> bool:
 
 
 class ConceptMatcher:
-    """Sets doc.ents to knowledge-base concepts: label = concept type, kb_id_ = concept id."""
+    """Sets doc.ents to knowledge-base concepts: label = concept type, kb_id_ = concept id.
+
+    Its state, the knowledge base and the tokenized, resolved alias patterns, serialises with
+    to_bytes/from_bytes and to_disk/from_disk (msgpack), so that a pipeline saved with
+    nlp.to_disk, or sent to a worker with nlp.to_bytes, matches without tokenizing the
+    tens of thousands of aliases again (several seconds).
+    """
 
     def __init__(
-        self, nlp: Language, kb: KnowledgeBase, name: str = "concept_matcher", extend_region_modifiers: bool = True
+        self, nlp: Language, kb: KnowledgeBase | Callable[[], KnowledgeBase], name: str = "concept_matcher",
+        extend_region_modifiers: bool = True,
     ) -> None:
         if "abbreviation_detector" not in nlp.pipe_names:
             raise MissingAbbreviationDetector(
@@ -129,27 +143,75 @@ class ConceptMatcher:
                 "it tells what each document's short forms stand for"
             )
         self.name = name
-        self.kb = kb
         self.extend_region_modifiers = extend_region_modifiers
         self.vocab = nlp.vocab
-        self.patterns = resolve_patterns(kb, tokenize_patterns(kb, nlp.tokenizer))
-        self.synonyms = PhraseMatcher(nlp.vocab, attr="NORM")
-        self.abbreviations = PhraseMatcher(nlp.vocab, attr="ORTH")
-        for matcher, patterns in ((self.synonyms, self.patterns.synonyms), (self.abbreviations, self.patterns.abbreviations)):
-            by_concept: dict[str, list[Doc]] = {}
-            for pattern in patterns:
-                by_concept.setdefault(pattern.concept_id, []).append(pattern.doc)
-            for concept_id, docs in by_concept.items():
-                matcher.add(concept_id, docs)
-        if self.patterns.blocks:
-            self.synonyms.add(BLOCKED, [pattern.doc for pattern in self.patterns.blocks])
+        self._tokenizer = nlp.tokenizer
+        self._kb, self._read_kb = (kb, None) if isinstance(kb, KnowledgeBase) else (None, kb)
+        self._patterns: ResolvedPatterns | None = None
+        self.synonyms: PhraseMatcher | None = None  # set by _compile
+        self.abbreviations: PhraseMatcher | None = None
         self.if_defined: dict[str, set[str]] = {}
-        for concept in kb:
-            for short in concept.abbreviations_if_defined:
-                self.if_defined.setdefault(short, set()).add(concept.id)
         self.concepts_named = lru_cache(maxsize=10_000)(self._concepts_named)
 
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base, read when first needed."""
+        if self._kb is None:
+            self._kb = self._read_kb()
+        return self._kb
+
+    @property
+    def patterns(self) -> ResolvedPatterns:
+        """The alias patterns, tokenized with the pipeline's tokenizer and resolved, built when first needed."""
+        if self._patterns is None:
+            self._patterns = resolve_patterns(self.kb, tokenize_patterns(self.kb, self._tokenizer))
+        return self._patterns
+
+    def _compile(self) -> None:
+        """Fill the PhraseMatchers from the patterns (each pattern by its key's hashes, as
+        PhraseMatcher.add takes them), once."""
+        if self.synonyms is not None:
+            return
+        strings = self.vocab.strings
+        synonyms, abbreviations = PhraseMatcher(self.vocab, attr="NORM"), PhraseMatcher(self.vocab, attr="ORTH")
+        for matcher, patterns in ((synonyms, self.patterns.synonyms), (abbreviations, self.patterns.abbreviations)):
+            by_concept: dict[str, list[list[int]]] = {}
+            for pattern in patterns:
+                by_concept.setdefault(pattern.concept_id, []).append([strings.add(word) for word in pattern.key])
+            for concept_id, keys in by_concept.items():
+                matcher.add(concept_id, keys)
+        if self.patterns.blocks:
+            synonyms.add(BLOCKED, [[strings.add(word) for word in pattern.norm_key] for pattern in self.patterns.blocks])
+        self.if_defined = {}
+        for concept in self.kb:
+            for short in concept.abbreviations_if_defined:
+                self.if_defined.setdefault(short, set()).add(concept.id)
+        self.synonyms, self.abbreviations = synonyms, abbreviations
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """The knowledge base and the patterns, as msgpack."""
+        return srsly.msgpack_dumps({"kb": _kb_state(self.kb), "patterns": _patterns_state(self.patterns)})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "ConceptMatcher":
+        """Take the knowledge base and the patterns from to_bytes's output."""
+        state = srsly.msgpack_loads(data)
+        self._kb, self._patterns = _kb_from_state(state["kb"]), _patterns_from_state(state["patterns"])
+        self.synonyms = self.abbreviations = None
+        self.concepts_named.cache_clear()
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the state into the folder `path` (STATE_FILE)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / STATE_FILE).write_bytes(self.to_bytes())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "ConceptMatcher":
+        """Read the state to_disk wrote into the folder `path`."""
+        return self.from_bytes((Path(path) / STATE_FILE).read_bytes())
+
     def __call__(self, doc: Doc) -> Doc:
+        self._compile()
         strings = self.vocab.strings
         spans, out_of_context = [], []
         for kind, matcher in ((SYNONYM, self.synonyms), (ABBREVIATION, self.abbreviations)):
@@ -181,6 +243,7 @@ class ConceptMatcher:
 
     def _concepts_named(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """The concepts that have an alias of exactly these words, in id order."""
+        self._compile()
         doc = Doc(self.vocab, words=list(words))
         strings = self.vocab.strings
         return tuple(sorted({
@@ -333,3 +396,49 @@ class ConceptMatcher:
             span._.long_form = long_form
             spans.append(span)
         return spans
+
+
+def _kb_state(kb: KnowledgeBase) -> dict:
+    """A knowledge base as msgpack-able lists (every dataclass as the tuple of its fields)."""
+    return {
+        "concepts": [astuple(concept) for concept in kb], "origins": kb.origins,
+        "alias_rules": [astuple(rule) for rule in kb.alias_rules], "region_level": kb.region_level,
+        "resolutions": [astuple(resolution) for resolution in kb.resolutions], "version": kb.version,
+    }
+
+
+def _fields(values: list) -> list:
+    """Field values read back from msgpack: lists are the dataclasses' tuples again."""
+    return [tuple(value) if isinstance(value, list) else value for value in values]
+
+
+def _kb_from_state(state: dict) -> KnowledgeBase:
+    concepts = [Concept(*_fields(values)) for values in state["concepts"]]
+    return KnowledgeBase(
+        {concept.id: concept for concept in concepts}, state["origins"], [AliasRule(*_fields(v)) for v in state["alias_rules"]],
+        state["region_level"], [Resolution(*_fields(v)) for v in state["resolutions"]], state["version"],
+    )
+
+
+def _patterns_state(patterns: ResolvedPatterns) -> dict:
+    """Resolved patterns as msgpack-able lists, in their order (which the matchers are filled in)."""
+    return {
+        "synonyms": [astuple(p) for p in patterns.synonyms], "abbreviations": [astuple(p) for p in patterns.abbreviations],
+        "blocks": [astuple(p) for p in patterns.blocks],
+        "context": [[kind, key, sorted(words)] for (kind, key), words in patterns.context.items()],
+        "not_after": [[key, sorted(words)] for key, words in patterns.not_after.items()],
+        "noun_only": sorted(patterns.noun_only), "collisions": [astuple(c) for c in patterns.collisions],
+    }
+
+
+def _patterns_from_state(state: dict) -> ResolvedPatterns:
+    def pattern_list(rows: list) -> list[Pattern]:
+        return [Pattern(*_fields(row)) for row in rows]
+
+    return ResolvedPatterns(
+        pattern_list(state["synonyms"]), pattern_list(state["abbreviations"]),
+        {(kind, tuple(key)): frozenset(words) for kind, key, words in state["context"]},
+        {tuple(key): frozenset(words) for key, words in state["not_after"]},
+        {tuple(key) for key in state["noun_only"]}, pattern_list(state["blocks"]),
+        [Collision(*_fields(row)) for row in state["collisions"]],
+    )

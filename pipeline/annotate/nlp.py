@@ -1,12 +1,26 @@
-"""The one function that builds the spaCy pipeline; the CLI, tests and benchmarks all use it."""
+"""The one function that builds the spaCy pipeline; the CLI, tests and benchmarks all use it.
+
+Building it tokenizes the knowledge base's tens of thousands of aliases (several
+seconds), so build_nlp keeps each pipeline it builds in a per-user cache folder
+(cache_dir(): platformdirs' user cache folder, or $NEUROCONCEPTS_CACHE), written with
+nlp.to_disk under a key that hashes everything the pipeline is made from (the knowledge
+base's and extra files' contents, the NER model's files, the options, the source of the
+annotate and kb packages, the versions), and loads it from there the next time.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shutil
+import tempfile
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterable
 
+import platformdirs
 import spacy
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.attrs import NORM
@@ -14,11 +28,13 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
+from pipeline import __version__
 from pipeline.annotate import abbreviations, concept_matcher  # noqa: F401  (register "array_abbreviation_detector", "concept_matcher")
 from pipeline.annotate import context, relations, resolution  # noqa: F401  (register "concept_context", "concept_relations", "concept_resolver")
 from pipeline.annotate import sentences  # noqa: F401  (registers "pysbd_rule_sentencizer")
 from pipeline.annotate.ner import DEFAULT_POLICY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
+from pipeline.kb import DEFAULT_KB_DIR
 
 
 # scispaCy's AbbreviationDetector runs an empty spaCy Matcher on documents that have no
@@ -56,6 +72,9 @@ CAPITAL_HYPHEN_INFIX = r"(?<=\bnon)-(?=[a-z])|(?<=[^\W\d_])[-–—](?=[A-Z])|(?
 
 
 TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"
+CACHE_VARIABLE = "NEUROCONCEPTS_CACHE"  # overrides the per-user cache folder
+CACHED_PIPELINES = 8  # built pipelines kept in the cache (the most recently used)
+_SOURCES = Path(__file__).resolve().parents[1]  # the package; its annotate/ and kb/ sources are in the cache key
 # spaCy's tokenizer caches the tokens of each whitespace-separated chunk it has seen, up to
 # max_cache_size chunks (default 10,000), then stops caching. Abstracts bring far more
 # distinct chunks; 100,000 cached chunks take about 10 MB.
@@ -103,8 +122,12 @@ def build_tokenizer() -> Tokenizer:
 
 def build_nlp(
     kb_dir: str | Path | None = None, kb_extra: Iterable[str | Path] = (), ner: bool | None = None, merge_policy: str = DEFAULT_POLICY,
+    cache: bool = True,
 ) -> Language:
     """The neuroconcepts pipeline: scispaCy tokenizer, sentences, abbreviations, NER, concepts.
+
+    With `cache` (the default), loaded from the cache folder when it was built before from
+    the same files and options, else built and saved there (see the module doc).
 
     - scispaCy's combined_rule_tokenizer on a blank English pipeline, with hyphenated
       modifiers split off ("naloxone-precipitated" -> naloxone, -, precipitated);
@@ -124,11 +147,24 @@ def build_nlp(
       concept_relations (directed relations stated between two concepts,
       pipeline/annotate/relations.py).
     """
+    kb_dir, kb_extra = str(kb_dir) if kb_dir else None, [str(p) for p in kb_extra]
+    ner = ner if ner is not None else ner_model_available()
+    if not cache:
+        return _build(kb_dir, kb_extra, ner, merge_policy)
+    folder = cache_dir() / "pipelines" / pipeline_key(kb_dir, kb_extra, ner, merge_policy)
+    nlp = _load_cached(folder)
+    if nlp is None:
+        nlp = _build(kb_dir, kb_extra, ner, merge_policy)
+        _save_cached(nlp, folder)
+    return nlp
+
+
+def _build(kb_dir: str | None, kb_extra: list[str], ner: bool, merge_policy: str) -> Language:
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     nlp.add_pipe("pysbd_rule_sentencizer")
     nlp.add_pipe("array_abbreviation_detector", name="abbreviation_detector")
-    nlp.add_pipe("concept_matcher", config={"kb_dir": str(kb_dir) if kb_dir else None, "kb_extra": [str(p) for p in kb_extra]})
-    if ner if ner is not None else ner_model_available():
+    nlp.add_pipe("concept_matcher", config={"kb_dir": kb_dir, "kb_extra": kb_extra})
+    if ner:
         nlp.add_pipe("lexicon_spans")
         nlp.add_pipe("ner", source=spacy.load(NER_MODEL_DIR, exclude=NER_MODEL_EXCLUDE))
         nlp.add_pipe("entity_merger", config={"policy": merge_policy, "ner_labels": list(nlp.get_pipe("ner").labels)})
@@ -136,3 +172,60 @@ def build_nlp(
     nlp.add_pipe("concept_context")
     nlp.add_pipe("concept_relations")
     return nlp
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder: $NEUROCONCEPTS_CACHE, else platformdirs' (~/.cache/neuroconcepts on Linux)."""
+    return Path(os.environ.get(CACHE_VARIABLE) or platformdirs.user_cache_dir("neuroconcepts"))
+
+
+def pipeline_key(kb_dir: str | None, kb_extra: list[str], ner: bool, merge_policy: str) -> str:
+    """A digest of everything build_nlp's pipeline is made from: the versions, the options,
+    the bytes of the knowledge base's files, the extra files and the NER model, and the
+    source of the annotate and kb packages (a changed rule is a changed pipeline)."""
+    digest = hashlib.sha256()
+    options = [__version__, spacy.__version__, version("scispacy"), kb_dir, *kb_extra, ner, merge_policy if ner else ""]
+    digest.update(repr(options).encode("utf-8"))
+    folders = [(Path(kb_dir or DEFAULT_KB_DIR), "*"), (_SOURCES / "annotate", "*.py"), (_SOURCES / "kb", "*.py")]
+    if ner:
+        folders.append((NER_MODEL_DIR, "*"))
+    files = [path for folder, pattern in folders for path in sorted(folder.rglob(pattern)) if path.is_file()]
+    for path in [*files, *map(Path, kb_extra)]:
+        digest.update(f"\0{path}\0".encode("utf-8", "surrogateescape"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _load_cached(folder: Path) -> Language | None:
+    """The pipeline saved in `folder`, or None when there is none (or it cannot be loaded: then it is removed)."""
+    if not (folder / "config.cfg").is_file():
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # scispaCy's tokenizer regexes, compiled again
+            nlp = spacy.load(folder)
+        os.utime(folder)  # recently used: kept when the cache is pruned
+        return nlp
+    except Exception:  # a cache written by another version, damaged: build again
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def _save_cached(nlp: Language, folder: Path) -> None:
+    """Save the pipeline into `folder` atomically (a temporary folder, renamed), then keep only the
+    CACHED_PIPELINES most recently used; a cache that cannot be written is passed over."""
+    temporary = None
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        nlp.to_disk(temporary)
+        os.rename(temporary, folder)  # fails when another process saved it first: theirs is the same
+        temporary = None
+        cached = sorted((p for p in folder.parent.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in cached[CACHED_PIPELINES:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)

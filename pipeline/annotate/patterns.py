@@ -16,10 +16,9 @@ regions are (BRAIN_REGION).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
 
 from pipeline.annotate.normalize import alias_variants, normalize_word
 from pipeline.kb import LABELS, KnowledgeBase
@@ -35,22 +34,15 @@ PATHWAY_HEADS = frozenset({"pathway", "projection", "circuit", "connection", "in
 
 @dataclass(frozen=True)
 class Pattern:
-    """One tokenized alias variant of a concept."""
+    """One tokenized alias variant of a concept: its tokens' texts and normal forms (NORM)."""
 
     concept_id: str
     kind: str
     alias: str
-    doc: Doc = field(compare=False, repr=False)
+    words: tuple[str, ...]
+    norm_key: tuple[str, ...]
 
-    @cached_property
-    def words(self) -> tuple[str, ...]:
-        return tuple(token.text for token in self.doc)
-
-    @cached_property
-    def norm_key(self) -> tuple[str, ...]:
-        return tuple(token.norm_ for token in self.doc)
-
-    @cached_property
+    @property
     def key(self) -> tuple[str, ...]:
         """What the matcher compares: normal forms for synonyms, exact tokens for abbreviations."""
         return self.norm_key if self.kind == SYNONYM else self.words
@@ -107,7 +99,10 @@ def tokenize_patterns(kb: KnowledgeBase, tokenizer: Tokenizer) -> list[Pattern]:
         docs = list(tokenizer.pipe(variant for *_, variant in rows))
     finally:
         tokenizer.max_cache_size = cache_size
-    return [Pattern(concept_id, kind, alias, doc) for (concept_id, kind, alias, _), doc in zip(rows, docs)]
+    return [
+        Pattern(concept_id, kind, alias, tuple(token.text for token in doc), tuple(token.norm_ for token in doc))
+        for (concept_id, kind, alias, _), doc in zip(rows, docs)
+    ]
 
 
 @lru_cache(maxsize=None)

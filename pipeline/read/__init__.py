@@ -2,7 +2,9 @@
 
 `read_corpus` yields a Record for every document to annotate and a Rejection, with
 file, position and reason, for every input record that cannot be used; nothing is
-dropped silently.
+dropped silently. JSONL, CSV and TSV files (SEEKABLE_FORMATS) can also be read from a
+Cursor, a byte offset between two records that `read_items` gives for each record, so
+that a slice of a large file is read without reading what comes before it.
 """
 
 from __future__ import annotations
@@ -10,21 +12,25 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from pipeline.errors import InputError
-from pipeline.read.delimited import read_delimited
+from pipeline.read.delimited import delimited_items
 from pipeline.read.fields import FieldMap
-from pipeline.read.jsonl import read_jsonl
+from pipeline.read.jsonl import jsonl_items
 from pipeline.read.pubmed import read_pubmed_xml
 from pipeline.read.records import FirstSeen, Record, Rejection, duplicate
+from pipeline.read.source import Cursor
 from pipeline.read.text import read_text
 
-__all__ = ["FORMATS", "FieldMap", "Record", "Rejection", "detect_format", "list_inputs", "read_corpus", "read_file"]
+__all__ = [
+    "FORMATS", "SEEKABLE_FORMATS", "Cursor", "FieldMap", "Record", "Rejection", "detect_format", "list_inputs", "read_corpus",
+    "read_file", "read_items",
+]
 
 FORMATS = ("text", "jsonl", "csv", "tsv", "pubmed")
+SEEKABLE_FORMATS = ("jsonl", "csv", "tsv")  # formats read from a Cursor; text and PubMed XML files are read whole
 
 _EXTENSIONS = {
     ".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".xml": "pubmed",
@@ -74,25 +80,41 @@ def _check_name(path: Path) -> None:
         raise InputError(shown, "", "the file name is not valid UTF-8: rename the file") from None
 
 
-def _reader(fmt: str, fields: FieldMap) -> Callable[[Path], Iterable[Record | Rejection]]:
+def _reader(fmt: str, fields: FieldMap) -> Callable[[Path, Cursor], Iterable[tuple[Record | Rejection, Cursor | None]]]:
+    """(path, cursor) -> the file's items from the cursor on, each with the cursor after it (None: not seekable)."""
+    def whole(read: Callable[[Path], Iterable[Record | Rejection]]):
+        def items(path: Path, start: Cursor):
+            if start != Cursor():
+                raise ValueError(f"a {fmt} file is read whole, not from {start}")
+            return ((item, None) for item in read(path))
+        return items
+
     return {
-        "text": read_text,
-        "jsonl": partial(read_jsonl, fields=fields),
-        "csv": partial(read_delimited, fields=fields, delimiter=","),
-        "tsv": partial(read_delimited, fields=fields, delimiter="\t"),
-        "pubmed": read_pubmed_xml,
+        "text": whole(read_text),
+        "jsonl": lambda path, start: jsonl_items(path, fields, start),
+        "csv": lambda path, start: delimited_items(path, fields, ",", start),
+        "tsv": lambda path, start: delimited_items(path, fields, "\t", start),
+        "pubmed": whole(read_pubmed_xml),
     }[fmt]
 
 
-def read_file(path: str | Path, fmt: str, fields: FieldMap = FieldMap()) -> Iterator[Record | Rejection]:
-    """Read one file in the given format. A file that breaks off (a truncated or corrupt
-    .gz, a failing disk) is an InputError naming the file and the last record read."""
+def read_file(path: str | Path, fmt: str, fields: FieldMap = FieldMap(), start: Cursor = Cursor()) -> Iterator[Record | Rejection]:
+    """Read one file in the given format (a seekable one from `start` on). A file that breaks
+    off (a truncated or corrupt .gz, a failing disk) is an InputError naming the file and the
+    last record read."""
+    return (item for item, _ in read_items(path, fmt, fields, start))
+
+
+def read_items(
+    path: str | Path, fmt: str, fields: FieldMap = FieldMap(), start: Cursor = Cursor(),
+) -> Iterator[tuple[Record | Rejection, Cursor | None]]:
+    """read_file's items, each with the cursor just after it (None for text and PubMed XML)."""
     path = Path(path)
     position = "before the first record"
     try:
-        for item in _reader(fmt, fields)(path):
+        for item, cursor in _reader(fmt, fields)(path, start):
             position = f"after {item.position}"
-            yield item
+            yield item, cursor
     except EOFError:
         raise InputError(str(path), position, "truncated gzip file (it ends before its end-of-stream marker)") from None
     except (gzip.BadGzipFile, zlib.error) as err:

@@ -1,8 +1,9 @@
-"""Opening input files, compressed or not."""
+"""Opening input files, compressed or not, and where reading one resumes (Cursor)."""
 
 from __future__ import annotations
 
 import gzip
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,3 +23,21 @@ def open_binary(path: str | Path) -> BinaryIO:
         raise InputError(str(path), "", f"not a gzip file ({err})") from None
     except OSError as err:
         raise InputError(str(path), "", err.strerror or str(err)) from None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in a JSONL, CSV or TSV file between two records: the byte offset in its
+    (decompressed) content and the number of lines before it, so that reading from there
+    numbers lines as reading from the start does."""
+
+    offset: int = 0
+    line: int = 0
+
+
+def open_at(path: str | Path, cursor: Cursor) -> BinaryIO:
+    """open_binary, positioned at the cursor (a .gz file is decompressed up to there, not parsed)."""
+    handle = open_binary(path)
+    if cursor.offset:
+        handle.seek(cursor.offset)
+    return handle
