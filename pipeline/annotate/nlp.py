@@ -2,7 +2,7 @@
 
 Building it tokenizes the knowledge base's tens of thousands of aliases (several
 seconds), so build_nlp keeps each pipeline it builds in a per-user cache folder
-(cache_dir(): platformdirs' user cache folder, or $NEUROCONCEPTS_CACHE), written with
+(pipeline.resources.cache_dir()), written with
 nlp.to_disk under a key that hashes everything the pipeline is made from (the knowledge
 base's and extra files' contents, the NER model's files, the options, the source of the
 annotate and kb packages, the versions), and loads it from there the next time.
@@ -20,7 +20,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterable
 
-import platformdirs
 import spacy
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.attrs import NORM
@@ -35,6 +34,7 @@ from pipeline.annotate import sentences  # noqa: F401  (registers "pysbd_rule_se
 from pipeline.annotate.ner import DEFAULT_POLICY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
 from pipeline.kb import DEFAULT_KB_DIR
+from pipeline.resources import cache_dir
 
 
 # scispaCy's AbbreviationDetector runs an empty spaCy Matcher on documents that have no
@@ -72,7 +72,6 @@ CAPITAL_HYPHEN_INFIX = r"(?<=\bnon)-(?=[a-z])|(?<=[^\W\d_])[-–—](?=[A-Z])|(?
 
 
 TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"
-CACHE_VARIABLE = "NEUROCONCEPTS_CACHE"  # overrides the per-user cache folder
 CACHED_PIPELINES = 8  # built pipelines kept in the cache (the most recently used)
 _SOURCES = Path(__file__).resolve().parents[1]  # the package; its annotate/ and kb/ sources are in the cache key
 # spaCy's tokenizer caches the tokens of each whitespace-separated chunk it has seen, up to
@@ -172,11 +171,6 @@ def _build(kb_dir: str | None, kb_extra: list[str], ner: bool, merge_policy: str
     nlp.add_pipe("concept_context")
     nlp.add_pipe("concept_relations")
     return nlp
-
-
-def cache_dir() -> Path:
-    """The per-user cache folder: $NEUROCONCEPTS_CACHE, else platformdirs' (~/.cache/neuroconcepts on Linux)."""
-    return Path(os.environ.get(CACHE_VARIABLE) or platformdirs.user_cache_dir("neuroconcepts"))
 
 
 def pipeline_key(kb_dir: str | None, kb_extra: list[str], ner: bool, merge_policy: str) -> str:
