@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench bench-scaling pubmed-plan viewer-demo reliability
+.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench bench-scaling pubmed-plan viewer-demo reliability package wheel
 
 setup: $(STAMP)
 
@@ -36,6 +36,14 @@ test: setup
 
 eval: setup
 	$(BIN)/neuroconcepts eval --out reports
+
+# The tool as a wheel that carries its knowledge base and models: dist/neuroconcepts-<version>-py3-none-any.whl.
+wheel: setup
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+
+# The spaCy pipeline package (spacy.load("en_neuroconcepts")): dist/en_neuroconcepts-<version>-py3-none-any.whl.
+package: setup
+	$(BIN)/python scripts/package_pipeline.py
 
 # Throughput per core, agreement with scispaCy's stock stack, memory, scaling to 2 workers and
 # Dask, GraphML export (about 20 minutes, on an idle machine): reports/bench.md, reports/bench.json.
@@ -78,7 +86,7 @@ kb: setup linker
 	$(BIN)/neuroconcepts kb check
 	$(BIN)/neuroconcepts kb stats
 
-# The linker's TF-IDF + nmslib index of the knowledge base, cached in models/linker/ (not committed).
+# The linker's TF-IDF + nmslib index of the knowledge base, built ahead of time into the per-user cache folder.
 linker: setup
 	$(BIN)/python scripts/build_linker.py
 

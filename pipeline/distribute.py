@@ -10,9 +10,9 @@ parts, joined in corpus order, do not):
 - `dask`: a Dask cluster, an existing one (`scheduler` = its address) or a LocalCluster
   of N single-threaded worker processes. The serialized pipeline is scattered to every
   worker once. Workers read the inputs and write the parts themselves, so on a real
-  cluster the inputs, the output folder and the installation with its models/ (the
-  knowledge-base files the pipeline's components are made from, the linker's index) must
-  be on a file system they all see.
+  cluster the inputs, the output folder and the installation with its models (the
+  knowledge-base files the pipeline's components are made from) must be on a file system
+  they all see; each worker builds the linker's index into its own cache folder once.
 
 The work is two passes: the planning pass (every input file read once, in parallel: ids,
 to find duplicate ids across partitions, and where each record starts), then annotation

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.annotate.nlp import CACHE_VARIABLE, build_nlp
+from pipeline.annotate.nlp import build_nlp
+from pipeline.resources import CACHE_VARIABLE
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent

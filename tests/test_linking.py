@@ -8,10 +8,12 @@ import pytest
 from conftest import DATA
 
 from pipeline.annotate.linking import (
-    LEXICON_SPANS_KEY, UNLINKED_PREFIX, Linker, is_linked, linking_form, unlinked_id, unlinked_name, write_linker_index,
+    LEXICON_SPANS_KEY, UNLINKED_PREFIX, Linker, is_linked, linker_entities, linker_index_dir, linking_form, unlinked_id,
+    unlinked_name,
 )
 from pipeline.annotate.nlp import build_tokenizer
 from pipeline.kb import load_kb
+from pipeline.resources import CACHE_VARIABLE
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def small_kb():
 
 @pytest.fixture(scope="module")
 def linker(small_kb):
-    return Linker(small_kb, threshold=0.75, cache_dir=None)
+    return Linker(small_kb, threshold=0.75, cached=False)
 
 
 def spans(texts_labels):
@@ -60,13 +62,16 @@ def test_unlinked_ids_are_normalised_and_deterministic():
     assert is_linked("UBERON:0002052")
 
 
-def test_cached_index_links_as_the_one_built_in_memory(tmp_path, small_kb, linker):
-    write_linker_index(small_kb, tmp_path / "linker")
-    cached = Linker(small_kb, threshold=0.75, cache_dir=tmp_path / "linker")
+def test_cached_index_links_as_the_one_built_in_memory(tmp_path, small_kb, linker, monkeypatch):
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
+    cached = Linker(small_kb, threshold=0.75)  # builds the index into the per-user cache folder
+    [folder] = (tmp_path / "linker").iterdir()
+    assert folder == linker_index_dir(linker_entities(small_kb))
+    assert {p.name for p in folder.iterdir()} >= {"nmslib_index.bin", "tfidf_vectorizer.joblib", "kb.sha256"}
+    read = Linker(small_kb, threshold=0.75)  # reads it from there
     texts = [("ventral tegmental areas", "BRAIN_REGION"), ("amygdalar", "BRAIN_REGION"), ("morphines", "DRUG")]
-    assert cached.best([linking_form(t) for t, _ in texts], [l for _, l in texts]) == \
-        linker.best([linking_form(t) for t, _ in texts], [l for _, l in texts])
-    assert {p.name for p in (tmp_path / "linker").iterdir()} >= {"nmslib_index.bin", "tfidf_vectorizer.joblib", "kb.sha256"}
+    forms, labels = [linking_form(t) for t, _ in texts], [label for _, label in texts]
+    assert read.best(forms, labels) == cached.best(forms, labels) == linker.best(forms, labels)
 
 
 def test_linker_survives_pickling_for_worker_processes(linker):
@@ -92,7 +97,7 @@ def wider_linker(tmp_path_factory):
     """A linker over the fixture knowledge base and a few more concepts."""
     extra = tmp_path_factory.mktemp("kb") / "extra.tsv"
     extra.write_text(EXTRA_CONCEPTS, encoding="utf-8")
-    return Linker(load_kb(DATA / "kb", [extra]), cache_dir=None)
+    return Linker(load_kb(DATA / "kb", [extra]), cached=False)
 
 
 def test_an_adjective_links_to_the_noun_or_the_structure_it_names(wider_linker):

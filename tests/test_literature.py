@@ -197,6 +197,18 @@ def test_words_of_an_instrument_name_are_no_mentions(lexicon_nlp):
     ("An LH→VTA projection was silenced.", "VTA", "UBERON:0002691"),
     ("Neurons in the left putamen were imaged.", "putamen", "UBERON:0001874"),
     ("Fos was counted in the lateral CeA after CeA lesions.", "lateral CeA", "UBERON:0002883"),
+    ("Antalarmin was infused into the NAc shell but not the CeA.", "CeA", "UBERON:0002883"),  # "CeA." is two tokens
 ])
 def test_region_names_joined_to_other_words(lexicon_nlp, text, surface, concept_id):
     assert concept_of(lexicon_nlp, text, surface)[:1] == [concept_id]
+
+
+@pytest.mark.parametrize("title, surface, concept_id", [
+    ("The Kappa-Opioid Receptor in Stress-Induced Relapse", "Kappa-Opioid Receptor", "HGNC:8154"),
+    ("The κ-Opioid Receptor Antagonist Norbinaltorphimine", "κ-Opioid Receptor", "HGNC:8154"),
+    ("The Dynorphin/κ-Opioid Receptor System and Hyperkatifeia", "Dynorphin/κ-Opioid Receptor System", "NC:dynorphin_kappa_opioid_system"),
+    ("Morphine-Dependent Rats Show Anxiety-Like Behavior", "Morphine", "MESH:D009020"),
+    ("Hypothalamic-Adrenal-Pituitary (HPA) Axis Activation", "Hypothalamic-Adrenal-Pituitary", "NC:hpa_axis"),
+])
+def test_names_in_title_case(lexicon_nlp, title, surface, concept_id):
+    assert concept_of(lexicon_nlp, title, surface)[:1] == [concept_id]

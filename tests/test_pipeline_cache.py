@@ -13,7 +13,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.util import load_model_from_config
 
 from pipeline.annotate.concept_matcher import BLOCKED
-from pipeline.annotate.nlp import CACHE_VARIABLE, TOKENIZER, build_nlp, cache_dir, pipeline_key
+from pipeline.annotate.nlp import TOKENIZER, build_nlp, pipeline_key
+from pipeline.resources import CACHE_VARIABLE, cache_dir
 from pipeline.annotate.patterns import alias_texts
 from pipeline.workflow import extract
 

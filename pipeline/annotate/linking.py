@@ -26,10 +26,10 @@ scispaCy 0.6.2's create_tfidf_ann_index stores the vectors in float16, which sci
 >= 1.11 refuses; the vectorizer and index are built here in float32 instead and laid
 out as scispaCy's LinkerPaths expects (concept_aliases.json, tfidf_vectorizer.joblib,
 tfidf_vectors_sparse.npz, nmslib_index.bin), plus kb.sha256, the fingerprint of the
-knowledge base they were built from. `make kb` builds them in models/linker/
-(scripts/build_linker.py); a linker whose cache is missing or does not
-match its knowledge base (changed, or a --kb or --kb-extra of the user's) builds its
-index again (a few seconds), and writes it to the cache when it is the default one.
+knowledge base they were built from. The index of each knowledge base is built once (a
+few seconds) into the per-user cache folder, under its fingerprint
+(linker_index_dir: pipeline.resources.cache_dir()/linker/<fingerprint>), and read from
+there afterwards; `make linker` builds it ahead of time (scripts/build_linker.py).
 nmslib's HNSW construction draws on a process-wide random generator: the first index
 built in a process is the same in every run, later ones may differ slightly in the
 neighbours they return (reports/eval.md builds one).
@@ -48,7 +48,8 @@ from spacy.tokens import Span
 
 from pipeline.annotate.normalize import normalize_word
 from pipeline.atomic import atomic_open, atomic_path
-from pipeline.kb import MODELS_DIR, KnowledgeBase, load_kb
+from pipeline.kb import KnowledgeBase
+from pipeline.resources import cache_dir
 
 if TYPE_CHECKING:  # scikit-learn, nmslib and scispaCy's linking load only when a linker is built
     from scispacy.candidate_generation import CandidateGenerator
@@ -57,7 +58,6 @@ if TYPE_CHECKING:  # scikit-learn, nmslib and scispaCy's linking load only when 
 UNLINKED_PREFIX = "NC:unlinked:"
 LEXICON_SPANS_KEY = "lexicon"  # doc.spans key of the concept matcher's entities, kept aside by lexicon_spans (ner.py)
 _WORD_SEPARATORS = re.compile(r"[\s\-‐‑–—/]+")
-LINKER_DIR = MODELS_DIR / "linker"
 FINGERPRINT_FILE = "kb.sha256"
 THRESHOLD = 0.9       # cosine similarity of the best alias; chosen on held-out synonyms (reports/eval.md)
 NEIGHBOURS = 20       # aliases retrieved per mention before keeping the concepts of the span's type
@@ -168,8 +168,14 @@ def build_index(aliases: list[str]) -> tuple:
     return vectorizer, vectors, index
 
 
-def write_linker_index(kb: KnowledgeBase, directory: str | Path = LINKER_DIR) -> Path:
-    """Build the index of a knowledge base and write it, in scispaCy's layout, to directory."""
+def linker_index_dir(entities: list[Entity]) -> Path:
+    """The cache folder of the index of these entities (a knowledge base's linker_entities)."""
+    return cache_dir() / "linker" / kb_fingerprint(entities)[:32]
+
+
+def write_linker_index(kb: KnowledgeBase, directory: str | Path | None = None) -> Path:
+    """Build the index of a knowledge base and write it, in scispaCy's layout, to directory
+    (by default its cache folder, linker_index_dir)."""
     import joblib
     import scipy.sparse
     from scispacy.candidate_generation import LinkerPaths
@@ -178,7 +184,7 @@ def write_linker_index(kb: KnowledgeBase, directory: str | Path = LINKER_DIR) ->
     entities = linker_entities(kb)
     aliases = sorted(ScispacyKnowledgeBase(entities).alias_to_cuis)
     vectorizer, vectors, index = build_index(aliases)
-    directory = Path(directory)
+    directory = Path(directory) if directory is not None else linker_index_dir(entities)
     directory.mkdir(parents=True, exist_ok=True)
     paths = LinkerPaths.from_directory(directory)
     with atomic_open(paths.concept_aliases_list) as handle:
@@ -199,14 +205,14 @@ class Linker:
     """Links spans to concepts of their type with scispaCy's CandidateGenerator (see the module docstring).
 
     Called by the entity merger with the NER spans to link; returns their concept ids.
-    The index is read from cache_dir when it was built for this knowledge base; None
-    builds it in memory.
+    With `cached`, the index is read from the knowledge base's cache folder (linker_index_dir),
+    built there first when it is missing; without, it is built in memory.
     """
 
-    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, cache_dir: str | Path | None = LINKER_DIR) -> None:
+    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, cached: bool = True) -> None:
         self.kb = kb
         self.threshold = threshold
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.cached = cached
         self.entities = linker_entities(kb)
         self.types = {entity.concept_id: entity.types[0] for entity in self.entities}
         self.by_name: dict[str, set[str]] = {}  # linking form of every name and synonym -> concept ids
@@ -223,14 +229,14 @@ class Linker:
         from scispacy.linking_utils import KnowledgeBase as ScispacyKnowledgeBase
 
         scispacy_kb = ScispacyKnowledgeBase(self.entities)
-        fingerprint = self.cache_dir / FINGERPRINT_FILE if self.cache_dir else None
-        if fingerprint and fingerprint.is_file() and fingerprint.read_text().strip() == kb_fingerprint(self.entities):
-            paths = LinkerPaths.from_directory(self.cache_dir)
+        if self.cached:
+            directory = linker_index_dir(self.entities)
+            fingerprint = directory / FINGERPRINT_FILE
+            if not (fingerprint.is_file() and fingerprint.read_text().strip() == kb_fingerprint(self.entities)):
+                write_linker_index(self.kb, directory)
+            paths = LinkerPaths.from_directory(directory)
             aliases, vectorizer = paths.get_concept_aliases(), paths.get_tfidf_vectorizer()
             index = load_approximate_nearest_neighbours_index(paths, ef_search=EF_SEARCH)
-        elif self.cache_dir == LINKER_DIR and kb_fingerprint(self.entities) == kb_fingerprint(linker_entities(load_kb())):
-            write_linker_index(self.kb, self.cache_dir)
-            return self._candidate_generator()
         else:
             aliases = sorted(scispacy_kb.alias_to_cuis)
             vectorizer, _, index = build_index(aliases)
@@ -333,4 +339,4 @@ class Linker:
 
     def __reduce__(self):
         """Pickled (for worker processes) as its knowledge base, threshold and cache folder."""
-        return (Linker, (self.kb, self.threshold, self.cache_dir))
+        return (Linker, (self.kb, self.threshold, self.cached))

@@ -74,7 +74,7 @@ from pipeline.annotate.concept_matcher import LATERALITY, REJECTED_SPANS_KEY
 from pipeline.annotate.coordination import COORDINATORS
 from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.linking import LEXICON_SPANS_KEY, THRESHOLD, Linker, is_linked, link_types, linking_form, unlinked_ids, unlinked_type
-from pipeline.kb import MODELS_DIR
+from pipeline.resources import MODELS_DIR
 
 NER_MODEL_DIR = MODELS_DIR / "ner"
 # models/ner also holds the components that feed the NER during training (config

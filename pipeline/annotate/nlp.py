@@ -2,7 +2,7 @@
 
 Building it tokenizes the knowledge base's tens of thousands of aliases (several
 seconds), so build_nlp keeps each pipeline it builds in a per-user cache folder
-(cache_dir(): platformdirs' user cache folder, or $NEUROCONCEPTS_CACHE), written with
+(pipeline.resources.cache_dir()), written with
 nlp.to_disk under a key that hashes everything the pipeline is made from (the knowledge
 base's and extra files' contents, the NER model's files, the options, the source of the
 annotate and kb packages, the versions), and loads it from there the next time.
@@ -20,7 +20,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterable
 
-import platformdirs
 import spacy
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.attrs import NORM
@@ -35,6 +34,7 @@ from pipeline.annotate import sentences  # noqa: F401  (registers "pysbd_rule_se
 from pipeline.annotate.ner import DEFAULT_POLICY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, ner_model_available  # registers "lexicon_spans", "entity_merger"
 from pipeline.annotate.normalize import normalize_word
 from pipeline.kb import DEFAULT_KB_DIR
+from pipeline.resources import cache_dir
 
 
 # scispaCy's AbbreviationDetector runs an empty spaCy Matcher on documents that have no
@@ -53,7 +53,7 @@ MODIFIER_SUFFIXES = (
     "derived", "targeted", "binding", "receptive", "selective", "free", "lacking", "preferring", "primed",
     "neutralizing", "based",
 )
-MODIFIER_INFIX = r"(?<=[^\W_]|\))-(?=(?:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[^\w-]))"
+MODIFIER_INFIX = r"(?<=[^\W_]|\))-(?=(?i:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[^\w-]))"  # "-Induced" in titles too
 # An abbreviation in parentheses glued to the word before it, "nucleus(STh)" (common in
 # WhiteText and in some PubMed records), splits as "nucleus ( STh )"; chemical names such
 # as "bis(2-chloroethyl)" or "(+)-MK-801" keep their parentheses.
@@ -62,17 +62,20 @@ GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)|(?<=[^\W_])\)
 # name can be matched; scispaCy's tokenizer keeps slashes inside tokens. A slash between two
 # numbers stays ("1/2", "mg/kg" keeps letters on both sides and splits harmlessly).
 SLASH_INFIX = r"(?<=[^\W\d_])/(?=[^\W_])|(?<=[^\W_])/(?=[^\W\d_])"
-# The hanging hyphen of a coordination ("mu- and kappa-opioid receptors") splits off the word.
-HANGING_HYPHEN_SUFFIX = r"(?<=[^\W_])-$|(?<=[^\W_]{2})\+$"  # and the "+" of a marked cell type ("CRF+ neurons")
+# The hanging hyphen of a coordination ("mu- and kappa-opioid receptors") splits off the word,
+# and so does the "+" of a marked cell type ("CRF+ neurons") and a full stop after a short form
+# that ends in a capital after a small letter ("the CeA.", "DiI."), which spaCy's suffix rules keep.
+SPLIT_SUFFIXES = r"(?<=[^\W_])-$|(?<=[^\W_]{2})\+$|(?<=[a-z][A-Z])\.$"
 # A hyphen before a capitalised name, or between a short form and a short form or a
 # preposition, joins two names or a prefix and a name ("Intra-CeA", "CeA-vlPAG",
 # "BLA-to-NAc", "N-methyl-D-aspartate"), and arrows join regions ("LH→VTA"):
-# both split, so that each name can be matched (aliases are split the same way).
-CAPITAL_HYPHEN_INFIX = r"(?<=\bnon)-(?=[a-z])|(?<=[^\W\d_])[-–—](?=[A-Z])|(?<=[A-Z\d])[–—](?=[A-Z])|(?<=[A-Z])-(?=[a-z]+[A-Z])|(?<=[A-Z])-(?=[a-z]{2,}-)|[→←↔]"
+# both split, so that each name can be matched (aliases are split the same way). A word
+# in title case after the hyphen is no name ("Kappa-Opioid Receptor" in a title): it stays
+# joined, as in running text.
+CAPITAL_HYPHEN_INFIX = r"(?<=\bnon)-(?=[a-z])|(?<=[^\W\d_])[-–—](?=[A-Z](?![a-z]{2,}\b))|(?<=[A-Z\d])[–—](?=[A-Z])|(?<=[A-Z])-(?=[a-z]+[A-Z])|(?<=[A-Z])-(?=[a-z]{2,}-)|[→←↔]"
 
 
 TOKENIZER = "neuroconcepts.scispacy_tokenizer.v1"
-CACHE_VARIABLE = "NEUROCONCEPTS_CACHE"  # overrides the per-user cache folder
 CACHED_PIPELINES = 8  # built pipelines kept in the cache (the most recently used)
 _SOURCES = Path(__file__).resolve().parents[1]  # the package; its annotate/ and kb/ sources are in the cache key
 # spaCy's tokenizer caches the tokens of each whitespace-separated chunk it has seen, up to
@@ -87,8 +90,8 @@ def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
 
     scispaCy's combined_rule_tokenizer with hyphenated modifiers (MODIFIER_INFIX), glued
     abbreviations (GLUED_ABBREVIATION_INFIX), slashes between names (SLASH_INFIX),
-    hyphens before capitalised names and arrows (CAPITAL_HYPHEN_INFIX) and hanging hyphens
-    (HANGING_HYPHEN_SUFFIX) split off; it also installs the normalised NORMs on the
+    hyphens before capitalised names and arrows (CAPITAL_HYPHEN_INFIX), hanging hyphens and
+    full stops after short forms (SPLIT_SUFFIXES) split off; it also installs the normalised NORMs on the
     vocabulary.
     """
     def make_tokenizer(nlp: Language) -> Tokenizer:
@@ -100,7 +103,7 @@ def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
             infixes = tokenizer.infix_finditer.__self__.pattern
             tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{GLUED_ABBREVIATION_INFIX}|{SLASH_INFIX}|{CAPITAL_HYPHEN_INFIX}|{infixes}").finditer
             suffixes = tokenizer.suffix_search.__self__.pattern
-            tokenizer.suffix_search = re.compile(f"{HANGING_HYPHEN_SUFFIX}|{suffixes}").search
+            tokenizer.suffix_search = re.compile(f"{SPLIT_SUFFIXES}|{suffixes}").search
         tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
         install_norms(nlp.vocab)
         return tokenizer
@@ -172,11 +175,6 @@ def _build(kb_dir: str | None, kb_extra: list[str], ner: bool, merge_policy: str
     nlp.add_pipe("concept_context")
     nlp.add_pipe("concept_relations")
     return nlp
-
-
-def cache_dir() -> Path:
-    """The per-user cache folder: $NEUROCONCEPTS_CACHE, else platformdirs' (~/.cache/neuroconcepts on Linux)."""
-    return Path(os.environ.get(CACHE_VARIABLE) or platformdirs.user_cache_dir("neuroconcepts"))
 
 
 def pipeline_key(kb_dir: str | None, kb_extra: list[str], ner: bool, merge_policy: str) -> str:

@@ -44,7 +44,7 @@ def held_out_synonyms(kb: KnowledgeBase) -> tuple[KnowledgeBase, list[tuple[str,
 def linking_accuracy(kb: KnowledgeBase, threshold: float) -> dict:
     """Accuracy of the linker on held-out synonyms, overall and at each of THRESHOLDS."""
     reduced, held_out = held_out_synonyms(kb)
-    linker = Linker(reduced, cache_dir=None)
+    linker = Linker(reduced, cached=False)
     best = linker.best([linking_form(text) for text, _, _ in held_out], [label for _, label, _ in held_out])
     outcomes = [(concept == truth, similarity) for (_, _, truth), (concept, similarity) in zip(held_out, best)]
     by_threshold = {}

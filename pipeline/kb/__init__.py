@@ -13,7 +13,6 @@ from pipeline.kb.concepts import (
     COLUMNS,
     DEFAULT_KB_DIR,
     LABELS,
-    MODELS_DIR,
     REGION_LEVEL_FILE,
     RELATIONS,
     RESOLUTIONS_FILE,
@@ -29,6 +28,6 @@ from pipeline.kb.concepts import (
 )
 
 __all__ = [
-    "ALIAS_RULES_FILE", "COLUMNS", "DEFAULT_KB_DIR", "LABELS", "MODELS_DIR", "REGION_LEVEL_FILE", "RELATIONS", "RESOLUTIONS_FILE", "AliasRule", "Concept",
+    "ALIAS_RULES_FILE", "COLUMNS", "DEFAULT_KB_DIR", "LABELS", "REGION_LEVEL_FILE", "RELATIONS", "RESOLUTIONS_FILE", "AliasRule", "Concept",
     "KnowledgeBase", "check_relations", "kb_files", "load_kb", "read_alias_rules", "read_kb", "read_region_level", "read_concepts", "write_concepts",
 ]

@@ -19,6 +19,7 @@ from typing import Iterable
 
 from pipeline.atomic import atomic_open
 from pipeline.errors import KnowledgeBaseError
+from pipeline.resources import MODELS_DIR
 from pipeline.kb.alias_rules import AliasRule, read_alias_rules
 from pipeline.kb.resolutions import Resolution, read_resolutions
 
@@ -27,7 +28,6 @@ LIST_COLUMNS = ("synonyms", "abbreviations", "abbreviations_if_defined", "part_o
 COLUMNS = ("id", "type", "name", *LIST_COLUMNS, "provenance")
 RELATIONS = ("part_of", "member_of", "is_a")
 
-MODELS_DIR = Path(os.environ.get("NEUROCONCEPTS_MODELS", Path(__file__).resolve().parents[2] / "models"))
 DEFAULT_KB_DIR = MODELS_DIR / "kb"
 ALIAS_RULES_FILE = "alias_rules.tsv"
 REGION_LEVEL_FILE = "region_level.tsv"
