@@ -390,7 +390,7 @@ def startup_times() -> dict:
 GENERATED_CONCEPTS = 5_000  # concepts of the generated corpora, Zipf-like: the k-th commonest named 1/k as often as the first
 GENERATED_SPECIES = ((), ("rat",), ("mouse",), ("human",), ("rat", "mouse"))
 GENERATED_NEGATED = 0.07  # the share of negated mentions (the demo corpus: 119 of 1,667)
-GENERATED_CHUNK = 500_000  # generated documents counted at once (about 2 GB), their counts then merged
+GENERATED_CHUNK = 100_000  # generated documents counted at once (their doc-id lists stay under Arrow's 2 GB per array), then merged
 
 
 def generated_mentions(first: int, n: int, seed: int = 7) -> dict[str, np.ndarray]:
