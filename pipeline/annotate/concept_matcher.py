@@ -118,10 +118,11 @@ def _in_instrument_name(doc: Doc, span: Span) -> bool:
     return False
 
 
-def _is_group_label(doc: Doc, span: Span) -> bool:
-    """Whether a short form names a group of subjects: "(MT, n = 30)", "(MT; n=30)"."""
+def _is_group_label(doc: Doc, span: Span, text: str) -> bool:
+    """Whether a short form names a group of subjects: "(MT, n = 30)", "(MT; n=30)"; `text` is
+    doc.text, which spaCy joins from the tokens at every access."""
     return (len(span) == 1 and span.start > 0 and doc[span.start - 1].text == "("
-            and GROUP_SIZE.match(doc.text, span.end_char) is not None)
+            and GROUP_SIZE.match(text, span.end_char) is not None)
 
 
 class ConceptMatcher:
@@ -227,8 +228,9 @@ class ConceptMatcher:
         spans = [span for span in spans if span.text not in redefined and span.text.removesuffix("s") not in redefined]
         spans = interrupted + spans + self._abbreviation_spans(doc, defined, {(s.start, s.end) for s in interrupted})
         spans = filter_spans(spans)
-        rejected = [span for span in spans if span.label_ == BLOCKED or _is_group_label(doc, span)]
-        spans = [span for span in spans if span.label_ != BLOCKED and not _is_group_label(doc, span)]
+        text = doc.text
+        rejected = [span for span in spans if span.label_ == BLOCKED or _is_group_label(doc, span, text)]
+        spans = [span for span in spans if span not in rejected]
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
         spans = [self._with_like_head(doc, span) for span in spans]
