@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench bench-scaling pubmed-plan viewer-demo reliability package wheel
+.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench bench-scaling bench-throughput pubmed-plan viewer-demo reliability package wheel
 
 setup: $(STAMP)
 
@@ -53,6 +53,10 @@ bench: setup
 # The scaling runs alone (about 6 minutes), into the last reports/bench.md.
 bench-scaling: setup
 	OMP_NUM_THREADS=1 $(BIN)/neuroconcepts bench --out reports --only scaling
+
+# The throughput per core and the time of each step alone (about 4 minutes), into the last reports/bench.md.
+bench-throughput: setup
+	OMP_NUM_THREADS=1 $(BIN)/neuroconcepts bench --out reports --only throughput
 
 # The PubMed-size plan: graph on the counts of 1 M and 5 M generated documents (about an hour,
 # several GB in PLAN_WORK): reports/pubmed_plan.md.

@@ -627,21 +627,30 @@ def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, si
               command: str = "neuroconcepts bench", log: Callable[[str], None] = lambda message: None,
               only: str | None = None) -> dict:
     """Run every measurement, write bench.md and bench.json (and profiles) to out_dir; the results.
-    With `only` ("scaling"), take that measurement alone into the report out_dir holds."""
+    With `only` ("scaling", or "throughput" with the time of each step), take that
+    measurement alone into the report out_dir holds."""
     out_dir = Path(out_dir)
     corpus, records = bench_corpus(shared)
     if sizes.documents:
         records = records[:sizes.documents]
-    if only == "scaling":
+    ner = ner_model_available()
+    modes = [m for m in MODES if m != "ner" or ner]
+    if only is not None:
         results = json.loads((out_dir / "bench.json").read_text(encoding="utf-8"))
-        log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
-        results["scaling"] = scaling(records, sizes.scaling_documents) | {
-            "command": command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        if only == "scaling":
+            log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
+            results["scaling"] = scaling(records, sizes.scaling_documents) | {"command": command, "date": date}
+        else:
+            results["machine"]["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
+            log(f"throughput: {', '.join(modes)} on {len(records)} documents")
+            results["throughput"] = throughput(records, modes, sizes.rounds)
+            results["components"] = {mode: component_times(records, mode) for mode in modes if mode in ("lexicon", "ner")}
+            results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+            results |= {"command": command, "date": date}
         results["checks"] = checks(results)
         write_report(results, out_dir)
         return results
-    ner = ner_model_available()
-    modes = [m for m in MODES if m != "ner" or ner]
     results: dict = {
         "command": command, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "spacy": spacy.__version__,

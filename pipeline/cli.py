@@ -475,7 +475,7 @@ def eval_command(out_dir, shared, iob_file, as_json, kb_dir, kb_extra, ner, merg
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), help="Folder for bench.md, bench.json and profiles.")
 @click.option("--shared", type=click.Path(file_okay=False), help="Reference corpora folder (default: ../shared/corpora); without WhiteText the demo corpus is used.")
 @click.option("--quick", is_flag=True, help="Small sizes, a run of two or three minutes (to check the benchmark itself; the numbers mean little).")
-@click.option("--only", type=click.Choice(["scaling"]), help="Take this measurement alone (about 6 minutes), into the report --out holds.")
+@click.option("--only", type=click.Choice(["scaling", "throughput"]), help="Take this measurement alone (about 6 and 4 minutes), into the report --out holds.")
 def bench_command(out_dir, shared, quick, only):
     """Benchmark throughput per core (tokenizer, scispaCy's stock stack, lexicon and NER modes),
     agreement with the stock stack, memory, scaling to 2 workers and GraphML export.
