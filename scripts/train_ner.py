@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def package(checkpoint: Path, out: Path) -> None:
-    """Write the checkpoint to out without its tokenizer (rebuilt from the config) and its
+    """Write the checkpoint to out without its tokenizer (rebuilt from the config), its concept
+    matcher's state (the knowledge base, read from models/kb when the pipeline is built) and its
     vocabulary (the NER hashes its features, so it needs no strings, and the words of the
     training corpus stay out of the repository). Load it with
     spacy.load(out, exclude=NER_MODEL_EXCLUDE) or through build_nlp()."""
@@ -175,7 +176,7 @@ def package(checkpoint: Path, out: Path) -> None:
     trained.meta.update(name="neuroconcepts_ner", description=DESCRIPTION, sources=SOURCES)
     if out.exists():
         shutil.rmtree(out)
-    trained.to_disk(out, exclude=["tokenizer", "vocab"])
+    trained.to_disk(out, exclude=["tokenizer", "vocab", "concept_matcher"])  # its knowledge base and patterns come from models/kb
     config = Config().from_disk(out / "config.cfg", interpolate=False)
     config["paths"].update(train=None, dev=None)  # the training data's paths on this machine
     config.to_disk(out / "config.cfg")
