@@ -52,6 +52,7 @@ from typing import Callable, Iterable, Iterator
 import networkx as nx
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import spacy
 from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
@@ -451,7 +452,7 @@ def _generated_layer(g: dict[str, np.ndarray], keep: np.ndarray) -> tuple[pa.Tab
     doc, sent, concept = g["doc"][keep], g["sent"][keep], g["concept"][keep]
     tags = sorted({tag for species in GENERATED_SPECIES for tag in species})
     has_tag = np.array([[tag in species for tag in tags] for species in GENERATED_SPECIES])  # species index x tag
-    numbers = g["number"].astype(str)
+    numbers = pa.array(g["number"]).cast(pa.string())  # document ids (numpy's strings take 84 bytes each)
     triples = np.unique((doc * S + sent) * C + concept)  # (document, sentence, concept), sorted
     t_window, t_concept = triples // C, triples % C
     pairs_dc = np.unique(doc * C + concept)  # (document, concept)
@@ -513,8 +514,8 @@ def _generated_layer(g: dict[str, np.ndarray], keep: np.ndarray) -> tuple[pa.Tab
     evidence_text[with_evidence] = [_evidence(g["number"][d], s) for d, s in zip(evidence_doc[with_evidence], evidence_sent[with_evidence])]
     pairs = pa.table({
         "source": ids[keys // C], "target": ids[keys % C], "sentences": sentences, "documents": counts,
-        "doc_ids": pa.ListArray.from_arrays(pa.array(id_offsets), pa.array(numbers[pair_doc[first_ids]])),
-        "evidence_doc_id": np.where(with_evidence, numbers[np.maximum(evidence_doc, 0)], ""), "evidence_sent_id": evidence_sent,
+        "doc_ids": pa.ListArray.from_arrays(pa.array(id_offsets), numbers.take(pair_doc[first_ids])),
+        "evidence_doc_id": pc.if_else(with_evidence, numbers.take(np.maximum(evidence_doc, 0)), ""), "evidence_sent_id": evidence_sent,
         "evidence": pa.array(evidence_text, pa.string()),
         "first_year": np.minimum.reduceat(years, starts).astype(np.int32), "last_year": np.maximum.reduceat(years, starts).astype(np.int32),
         "species_tags": pa.ListArray.from_arrays(tag_offsets, pa.array(np.array(tags)[np.nonzero(found)[1]])),
