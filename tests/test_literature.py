@@ -76,6 +76,8 @@ def test_numbered_receptor_names_in_every_spelling(lexicon_nlp, written):
      [("nucleus accumbens core", "UBERON:0012170"), ("shell", "UBERON:0012171")]),
     ("Volumes of the dorsal and ventral hippocampus were measured.",
      [("dorsal", "NC:dorsal_hippocampus"), ("ventral hippocampus", "NC:ventral_hippocampus")]),
+    ("The density of alpha 2- and beta-adrenoceptors changed during opiate dependence.",
+     [("alpha 2", "NC:alpha2_adrenergic_receptor"), ("beta-adrenoceptors", "NC:beta_adrenergic_receptors")]),
 ])
 def test_coordinated_modifiers_name_one_concept_each(lexicon_nlp, text, expected):
     mentions = [(t, c) for t, _, c in found(lexicon_nlp, text)]
@@ -165,6 +167,11 @@ def test_a_reflex_withdrawal_is_not_drug_withdrawal(lexicon_nlp):
 def test_neuronal_hyperactivity_is_not_the_behavioural_sign(lexicon_nlp):
     text = "Dopaminergic hyperactivity and locomotor hyperactivity both followed the lesion in juvenile mice."
     assert [t for t, label, _ in found(lexicon_nlp, text) if label == "SYMPTOM"] == ["locomotor hyperactivity"]
+
+
+def test_the_cortex_of_another_organ_is_no_brain_region(nlp):
+    text = "Corticosteroids from the adrenal cortex act on the prefrontal cortex and the renal cortex."
+    assert [(t, label) for t, label, _ in found(nlp, text) if label == "BRAIN_REGION"] == [("prefrontal cortex", "BRAIN_REGION")]
 
 
 def test_a_group_label_is_not_a_brain_region(lexicon_nlp):

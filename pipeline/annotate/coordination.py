@@ -71,7 +71,7 @@ def conjunct_spans(
 
     for span in spans:
         name = [t.text for t in span]
-        if len(name) < 2:
+        if len(name) < 2 and HYPHEN not in name[0].strip(HYPHEN):  # one word shares its head only after a hyphen ("alpha2- and beta-adrenoceptors")
             continue
         position = span.start  # leftwards: "X1, X2 and NAME"
         while position >= 2 and doc[position - 1].lower_ in COORDINATORS and not doc[position].is_sent_start:

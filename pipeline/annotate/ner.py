@@ -275,8 +275,11 @@ def _trimmed(span: Span, lexicon: list[Span], rejected: Iterable[Span]) -> Span 
     """An NER span without what the guidelines leave out at its edges: laterality ("left
     amygdala"), coordinators and punctuation ("insula and"), and words that a lexicon entity of
     another type, or a match the lexicon's rules rejected, holds ("anterior insula
-    hyperactivity"); None when nothing is left."""
+    hyperactivity"); None when nothing is left, or when its last word is a match of its own
+    types that the lexicon's rules rejected (the "cortex" of "adrenal cortex": another sense)."""
     doc, types = span.doc, link_types(span.label_)
+    if any(other.start < span.end <= other.end and other.label_ in types for other in rejected):
+        return None
     foreign = {i for other in lexicon if other.label_ not in types for i in range(other.start, other.end)}
     foreign.update(i for other in rejected for i in range(other.start, other.end))
 
