@@ -142,6 +142,12 @@ def test_the_substance_named_before_withdrawal_in_its_sentence_wins(lexicon_nlp)
     assert ("withdrawal", "DISORDER", "NC:nicotine_withdrawal_syndrome") in mentions
 
 
+def test_the_substance_withdrawal_governs_wins(lexicon_nlp):
+    text = "Ethanol intake was measured in all rats. Withdrawal of opiates, unlike that from ethanol, raised it."
+    mentions = found(lexicon_nlp, text)
+    assert ("Withdrawal", "DISORDER", "NC:opioid_withdrawal_syndrome") in mentions
+
+
 def test_withdrawal_with_no_substance_stays_generic(lexicon_nlp):
     assert concept_of(lexicon_nlp, "Withdrawal is a negative reinforcer.", "Withdrawal") == ["MESH:D013375"]
 

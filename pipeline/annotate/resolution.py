@@ -10,11 +10,14 @@ DISORDER):
 1. a DRUG mention right before it ("morphine withdrawal": morphine is_a opioid analgesic
    is_a opioid), which decides alone: "ketamine withdrawal", for which the table has no
    row, stays generic;
-2. else the nearest DRUG mention before it in its sentence that reaches one of the
+2. else a DRUG mention it governs right after it ("withdrawal from morphine",
+   "withdrawal of opiates", "dependence on heroin", "addiction to cocaine"; OBJECT_WORDS),
+   which decides alone too;
+3. else the nearest DRUG mention before it in its sentence that reaches one of the
    generic concept's substances along is_a;
-3. else the substance the document's DRUG mentions reach most often (ties: the one
+4. else the substance the document's DRUG mentions reach most often (ties: the one
    mentioned first);
-4. else the mention keeps its generic concept.
+5. else the mention keeps its generic concept.
 
 The mention's label becomes the resolved concept's type. Where the table says the generic
 concept `joins`, a DRUG mention right before the mention that resolves it becomes part of
@@ -34,6 +37,8 @@ from spacy.tokens import Doc, Span
 
 from pipeline.annotate.concept_matcher import SOURCE_LEXICON  # noqa: F401  (registers Span._.concept_source)
 from pipeline.kb import KnowledgeBase
+
+OBJECT_WORDS = frozenset({"of", "from", "on", "to"})  # "withdrawal from morphine", "dependence on heroin"
 
 
 @Language.factory("concept_resolver", requires=["doc.ents"], assigns=["doc.ents"])
@@ -86,6 +91,10 @@ class ConceptResolver:
                 else:
                     resolved.append(self._with_concept(ent, concept_id))
                 continue
+            governed = self._governed(ent, drugs)
+            if governed is not None:  # "withdrawal from morphine": that drug decides
+                resolved.append(self._with_concept(ent, self._resolved(choices, governed.kb_id_) or ent.kb_id_))
+                continue
             concept_id = self._in_sentence(ent, drugs, choices) or self._in_document(drugs, choices)
             resolved.append(ent if concept_id is None else self._with_concept(ent, concept_id))
         doc.ents = resolved
@@ -94,6 +103,14 @@ class ConceptResolver:
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for doc in docs:
             yield self(doc)
+
+    @staticmethod
+    def _governed(ent: Span, drugs: list[Span]) -> Span | None:
+        """The DRUG mention right after the mention and one of OBJECT_WORDS, or None."""
+        doc = ent.doc
+        if ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in OBJECT_WORDS:
+            return None
+        return next((drug for drug in drugs if drug.start == ent.end + 1), None)
 
     def _in_sentence(self, ent: Span, drugs: list[Span], choices: dict[str, str]) -> str | None:
         """The resolution by the nearest DRUG mention before the mention in its sentence."""
