@@ -29,7 +29,7 @@ def spans(texts_labels):
     from spacy.tokens import Span
 
     tokenizer = build_tokenizer()
-    return [Span(doc, 0, len(doc), label=label) for doc, label in ((tokenizer(t), l) for t, l in texts_labels)]
+    return [Span(doc, 0, len(doc), label=label) for doc, label in ((tokenizer(t), label) for t, label in texts_labels)]
 
 
 def test_linking_form_folds_spelling_variants():
@@ -64,8 +64,8 @@ def test_cached_index_links_as_the_one_built_in_memory(tmp_path, small_kb, linke
     write_linker_index(small_kb, tmp_path / "linker")
     cached = Linker(small_kb, threshold=0.75, cache_dir=tmp_path / "linker")
     texts = [("ventral tegmental areas", "BRAIN_REGION"), ("amygdalar", "BRAIN_REGION"), ("morphines", "DRUG")]
-    assert cached.best([linking_form(t) for t, _ in texts], [l for _, l in texts]) == \
-        linker.best([linking_form(t) for t, _ in texts], [l for _, l in texts])
+    assert cached.best([linking_form(t) for t, _ in texts], [label for _, label in texts]) == \
+        linker.best([linking_form(t) for t, _ in texts], [label for _, label in texts])
     assert {p.name for p in (tmp_path / "linker").iterdir()} >= {"nmslib_index.bin", "tfidf_vectorizer.joblib", "kb.sha256"}
 
 

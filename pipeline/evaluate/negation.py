@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.annotate import make_doc
+from pipeline.annotate.document import make_doc
 from pipeline.evaluate.corpus import FLAG_CUES, Cue, GoldDocument, GoldEntity, MentionContext
 from pipeline.evaluate.scoring import _f1, _ratio
 

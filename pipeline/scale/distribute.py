@@ -16,7 +16,7 @@ parts, joined in corpus order, do not):
 
 The work is two passes: the planning pass (every input file read once, in parallel: ids,
 to find duplicate ids across partitions, and where each record starts), then annotation
-of every partition not already finished (see pipeline.partition).
+of every partition not already finished (see pipeline.scale.partition).
 
 Workers die with the process that started them: a pool worker asks the kernel for
 SIGKILL when its parent dies (Linux's PR_SET_PDEATHSIG) and also checks every second
@@ -52,11 +52,10 @@ from tqdm import tqdm
 
 import pipeline.annotate.nlp  # noqa: F401  (registers the pipeline's components and its warning filters, in every worker)
 from pipeline.errors import RunError
-from pipeline.partition import (
-    Partition, PartitionResult, PartitionTask, fingerprint, finished, plan_partitions, run_partition, scan_unit,
-    scan_units,
-)
 from pipeline.read import FieldMap
+from pipeline.scale.partition import (
+    Partition, PartitionResult, PartitionTask, fingerprint, finished, plan_partitions, run_partition, scan_unit, scan_units,
+)
 
 ENGINES = ("processes", "dask")
 SCHEDULER_TIMEOUT = 30  # seconds to wait for a Dask scheduler given by address
@@ -227,7 +226,7 @@ def run_partitions(
     log: Callable[[str], None] | None = None,
 ) -> tuple[list[Partition], list[PartitionResult]]:
     """Plan the partitions of the input files (from list_inputs; `partition_size` None: the
-    default plan, see pipeline.partition) and annotate every one not already finished in
+    default plan, see pipeline.scale.partition) and annotate every one not already finished in
     parts_dir; the partitions and their results, in partition order."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
