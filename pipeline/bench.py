@@ -375,7 +375,7 @@ def startup_times() -> dict:
     """Seconds to get a working lexicon pipeline: built from the knowledge-base files (tokenizing
     every alias), loaded from the cache folder (spacy.load of what build_nlp saved), and loaded
     from bytes as a worker loads it; each until its first document is annotated."""
-    from pipeline.scale.distribute import _load_pipeline, _serialize_pipeline
+    from pipeline.scale.distribute import load_pipeline, serialize_pipeline
 
     def first_document(make: Callable[[], spacy.language.Language]) -> float:
         start = time.perf_counter()
@@ -384,8 +384,8 @@ def startup_times() -> dict:
 
     built = first_document(lambda: build_nlp(ner=False, cache=False))
     cached = first_document(lambda: build_nlp(ner=False))
-    payload = _serialize_pipeline(build_nlp(ner=False))
-    from_bytes = first_document(lambda: _load_pipeline("bench", payload))
+    payload = serialize_pipeline(build_nlp(ner=False))
+    from_bytes = first_document(lambda: load_pipeline("bench", payload))
     return {"built": built, "cached": cached, "from_bytes": from_bytes, "payload_mb": round(len(payload) / 1e6, 1)}
 
 

@@ -202,10 +202,10 @@ def test_merge_policy_on_the_command_line():
 
 @needs_model
 def test_a_worker_rebuilds_the_same_merge(nlp):
-    from pipeline.scale.distribute import _load_pipeline, _serialize_pipeline
+    from pipeline.scale.distribute import load_pipeline, serialize_pipeline
 
     text = "Sensory neurons of the dorsal root ganglia project to the spinal dorsal horn and the lateral CeA."
-    worker = _load_pipeline("test-worker-merge", _serialize_pipeline(nlp))
+    worker = load_pipeline("test-worker-merge", serialize_pipeline(nlp))
     assert worker.get_pipe("entity_merger").ner_labels == nlp.get_pipe("entity_merger").ner_labels == {"BRAIN_REGION", "CHEMICAL", "DISEASE"}
     assert [(e.text, e.kb_id_) for e in worker(text).ents] == [(e.text, e.kb_id_) for e in nlp(text).ents]
 

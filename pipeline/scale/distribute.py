@@ -64,13 +64,13 @@ PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal a process gets when its pare
 _PIPELINES: dict[str, Language] = {}  # pipelines loaded in this (worker) process, by digest
 
 
-def _serialize_pipeline(nlp: Language) -> bytes:
+def serialize_pipeline(nlp: Language) -> bytes:
     """The pipeline as spaCy serializes it: its config and nlp.to_bytes() (vocabulary,
     tokenizer, the concept matcher's knowledge base and patterns, trained weights)."""
     return pickle.dumps((nlp.config.to_str(), nlp.to_bytes()))
 
 
-def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
+def load_pipeline(key: str, payload: bytes | None = None) -> Language:
     """The pipeline with this digest, loaded once per process. Its objects (the knowledge base's
     and patterns': a million or so) are made with the cycle collector paused, and then frozen
     (gc.freeze), so that no later full collection of the worker visits them again."""
@@ -93,7 +93,7 @@ def _start_worker(parent: int, key: str, payload: bytes) -> None:
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it started this process
-    _load_pipeline(key, payload)
+    load_pipeline(key, payload)
 
 
 def _die_with(parent: int) -> None:
@@ -140,7 +140,7 @@ def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
 
 
 def _annotate_task(task: PartitionTask, key: str, payload: bytes | None = None, progress: bool = False) -> PartitionResult:
-    return run_partition(task, _load_pipeline(key, payload), progress)
+    return run_partition(task, load_pipeline(key, payload), progress)
 
 
 class _Runner:
@@ -166,7 +166,7 @@ class _Runner:
 
     def _start(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
         """Start the pool or connect to Dask, with the serialized pipeline."""
-        payload = _serialize_pipeline(nlp)
+        payload = serialize_pipeline(nlp)
         self.key = hashlib.sha256(payload).hexdigest()
         if engine == "dask":
             from distributed import as_completed as dask_completed
