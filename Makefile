@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= corpora/demo
 OUT ?= out/graph
 
-.PHONY: setup test-tools run graph test clean eval train kb kb-regions kb-fp linker bench bench-scaling bench-throughput pubmed-plan viewer-demo reliability package wheel
+.PHONY: setup test-tools run graph test lint clean eval train kb kb-regions kb-fp linker bench bench-scaling bench-throughput pubmed-plan viewer-demo reliability package wheel
 
 setup: $(STAMP)
 
@@ -33,6 +33,10 @@ graph: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# ruff (configured in pyproject.toml): pyflakes and pycodestyle errors.
+lint: setup
+	$(BIN)/ruff check pipeline tests scripts
 
 eval: setup
 	$(BIN)/neuroconcepts eval --out reports

@@ -35,17 +35,17 @@ import platform
 import pstats
 import random
 import resource
+import shutil
 import subprocess
 import sys
-import shutil
 import tempfile
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -58,23 +58,25 @@ import spacy
 from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 
-from pipeline import outdir
-from pipeline.annotate import annotate, make_doc
+from pipeline.annotate.document import annotate, make_doc
 from pipeline.annotate.ner import ner_model_available
 from pipeline.annotate.nlp import build_nlp
-from pipeline.atomic import atomic_open
-from pipeline.cooccurrence import MAX_DOC_IDS, PAIRS_FILE, merge_counts, write_count_tables
+from pipeline.count.counts import MAX_DOC_IDS
+from pipeline.count.merge import merge_counts
+from pipeline.count.store import PAIRS_FILE, write_count_tables
 from pipeline.evaluate.evaluation import DEFAULT_SHARED
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.export.graphml import write_graphml
-from pipeline.partition import PARTITION_SIZE, PARTS_DIR
+from pipeline.files import outdir
+from pipeline.files.atomic import atomic_open
+from pipeline.kb import LABELS
 from pipeline.read import Record
+from pipeline.scale.partition import PARTITION_SIZE, PARTS_DIR
 from pipeline.workflow import COUNT_FILES, graph
 
 DEMO = Path(__file__).resolve().parent.parent / "corpora" / "demo" / "abstracts.jsonl"
 MODES = ("tokenizer", "stock", "lexicon", "ner")
 SAME_TOKENS = "stock components, our tokenizer"  # the agreement the targets are checked on
-LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
 GRAPH_MIN_COUNTS = (1, 3)  # the graphs built from the generated counts (graph_assembly)
 
 # The targets of issue 5, per core.
@@ -374,7 +376,7 @@ def startup_times() -> dict:
     """Seconds to get a working lexicon pipeline: built from the knowledge-base files (tokenizing
     every alias), loaded from the cache folder (spacy.load of what build_nlp saved), and loaded
     from bytes as a worker loads it; each until its first document is annotated."""
-    from pipeline.distribute import _load_pipeline, _serialize_pipeline
+    from pipeline.scale.distribute import load_pipeline, serialize_pipeline
 
     def first_document(make: Callable[[], spacy.language.Language]) -> float:
         start = time.perf_counter()
@@ -383,8 +385,8 @@ def startup_times() -> dict:
 
     built = first_document(lambda: build_nlp(ner=False, cache=False))
     cached = first_document(lambda: build_nlp(ner=False))
-    payload = _serialize_pipeline(build_nlp(ner=False))
-    from_bytes = first_document(lambda: _load_pipeline("bench", payload))
+    payload = serialize_pipeline(build_nlp(ner=False))
+    from_bytes = first_document(lambda: load_pipeline("bench", payload))
     return {"built": built, "cached": cached, "from_bytes": from_bytes, "payload_mb": round(len(payload) / 1e6, 1)}
 
 

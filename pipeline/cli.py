@@ -15,15 +15,15 @@ from pyarrow import ArrowException
 from pipeline import __version__
 from pipeline.annotate.ner import DEFAULT_POLICY, MERGE_POLICIES
 from pipeline.annotate.nlp import build_nlp
-from pipeline.distribute import ENGINES
 from pipeline.errors import InputError, KnowledgeBaseError, RunError
-from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
-from pipeline.kb.stats import kb_stats
 from pipeline.export import EXPORTS
-from pipeline.graph import METRICS, WINDOWS
-from pipeline.partition import PARTITION_SIZE, PARTITIONS_PER_WORKER
+from pipeline.graph.build import METRICS, WINDOWS
+from pipeline.kb import DEFAULT_KB_DIR, load_kb, read_kb
 from pipeline.kb.hierarchy import LEVELS
+from pipeline.kb.stats import kb_stats
 from pipeline.read import FORMATS, FieldMap
+from pipeline.scale.distribute import ENGINES
+from pipeline.scale.partition import PARTITION_SIZE, PARTITIONS_PER_WORKER
 from pipeline.workflow import GRAPH_FILE, check_graph_output, check_knowledge_base, diff, extract, graph, graph_summary, run
 
 # `annotate`'s columns: every column of mentions.parquet, the first seven first (the order of earlier versions).
@@ -303,7 +303,7 @@ def view_command(graphml, out_file, png_file, title):
       neuroconcepts view out/demo/graph.graphml --out graph.html --png graph.png
     """
     from pipeline.export.graphml import read_graphml
-    from pipeline.view import write_html, write_png
+    from pipeline.export.view import write_html, write_png
 
     concept_graph = read_graphml(graphml)
     out_file = Path(out_file or Path(graphml).with_suffix(".html"))

@@ -3,7 +3,7 @@
 Rows are written in batches (memory stays flat however large the corpus), into
 temporary files that replace the outputs only when the writer is closed without
 error, so an interrupted run leaves no half-written table behind. mentions.csv guards
-its text cells as the graph's CSV tables do (pipeline.export.common.csv_cell).
+its text cells (csv_cell), as the graph's CSV tables do (pipeline.export.tables).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.annotate import AnnotatedDocument, Mention
-from pipeline.atomic import atomic_open, atomic_path
-from pipeline.export.common import csv_cell
+from pipeline.annotate.document import AnnotatedDocument, Mention
+from pipeline.files.atomic import atomic_open, atomic_path
 from pipeline.read import Rejection
 
 DOCUMENTS_FILE = "documents.parquet"
 MENTIONS_FILE = "mentions.parquet"
 MENTIONS_CSV = "mentions.csv"
 REJECTS_FILE = "rejects.jsonl"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula (OWASP, CSV injection)
 ROW_GROUP_ROWS = 65_536  # rows per row group of the tables a run ends with (joined tables, co-occurrence counts)
 
 DOCUMENT_SCHEMA = pa.schema([
@@ -139,3 +139,9 @@ def documents_table(documents: list[AnnotatedDocument]) -> pa.Table:
 def mentions_table(mentions: list[Mention]) -> pa.Table:
     """One row per mention, columns as in MENTION_SCHEMA."""
     return pa.table({name: [getattr(m, name) for m in mentions] for name in MENTION_SCHEMA.names}, schema=MENTION_SCHEMA)
+
+
+def csv_cell(value):
+    """A CSV cell a spreadsheet shows as text: a string starting with =, +, -, @, tab or
+    CR gets a leading single quote; numbers and other strings are left as they are."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value

@@ -16,23 +16,23 @@ import networkx as nx
 import pyarrow.parquet as pq
 from spacy.language import Language
 
-from pipeline import __version__, outdir
-from pipeline.annotate import AnnotatedDocument, annotate
-from pipeline.atomic import atomic_open, naming
-from pipeline.cooccurrence import (
-    AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, CooccurrenceCounts, merge_counts,
-    read_counts, rollup_counts,
-)
-from pipeline.distribute import run_partitions
+from pipeline import __version__
+from pipeline.annotate.document import AnnotatedDocument, annotate
+from pipeline.count.counts import CooccurrenceCounts, rollup_counts
+from pipeline.count.merge import merge_counts
+from pipeline.count.store import AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, read_counts
 from pipeline.export import export_graph, export_paths
 from pipeline.export.graphml import write_graphml
-from pipeline.graph import build_graph
+from pipeline.files import outdir
+from pipeline.files.atomic import atomic_open, naming
+from pipeline.graph.build import build_graph
 from pipeline.kb import KnowledgeBase, kb_files, read_kb
 from pipeline.kb.check import check_kb
 from pipeline.kb.hierarchy import rollup_map
-from pipeline.partition import PARTS_DIR, join_parts
 from pipeline.read import FieldMap, Record, Rejection, list_inputs
 from pipeline.read.records import check_length
+from pipeline.scale.distribute import run_partitions
+from pipeline.scale.partition import PARTS_DIR, join_parts
 from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_CSV, MENTIONS_FILE, REJECTS_FILE
 
 SUMMARY_FILE = "summary.json"
@@ -58,7 +58,7 @@ def extract(
 ) -> dict:
     """Read the inputs, annotate every record, write the tables and counts to out_dir.
 
-    The corpus is annotated in partitions (pipeline.partition: `partition_size` records or
+    The corpus is annotated in partitions (pipeline.scale.partition: `partition_size` records or
     text files each; None, the default, plans enough for the workers), in this process or
     on `workers` processes, or on Dask (`engine="dask"`, on the cluster at `scheduler` or
     a local one); the parts are then joined, so the outputs are the same whatever runs them. A run that was killed resumes: finished partitions are not run again.
@@ -67,7 +67,7 @@ def extract(
     Returns the summary (also written to summary.json): records read, processed and
     rejected (read = processed + rejected), mentions by type and concepts found.
 
-    One run at a time writes into out_dir (pipeline.outdir: a lock, and complete.json
+    One run at a time writes into out_dir (pipeline.files.outdir: a lock, and complete.json
     written last); RunError when another run holds it.
     """
     out_dir = Path(out_dir)
@@ -189,7 +189,7 @@ def graph(
 
     `level` rolls concepts up the knowledge base's hierarchy (leaf, region or system;
     see pipeline.kb.hierarchy) and needs `kb`. `metric`, `top_k`, `backbone` and
-    `exclude_negated` are those of pipeline.graph.build_graph, and so is `unlinked` (False
+    `exclude_negated` are those of pipeline.graph.build.build_graph, and so is `unlinked` (False
     leaves out the concepts of unlinked NER mentions). `exports` names further
     formats written beside the GraphML file (pipeline.export.EXPORTS).
     """
@@ -239,8 +239,8 @@ def diff(
     exclude_negated: bool = False,
     exports: Sequence[str] = (),
 ) -> nx.Graph:
-    """The difference graph of two extract folders (pipeline.diff), written as GraphML (and `exports`)."""
-    from pipeline.diff import corpus_pairs, diff_graph
+    """The difference graph of two extract folders (pipeline.graph.diff), written as GraphML (and `exports`)."""
+    from pipeline.graph.diff import corpus_pairs, diff_graph
 
     if level != "leaf" and kb is None:
         raise ValueError(f"rolling up to level {level!r} needs the knowledge base")

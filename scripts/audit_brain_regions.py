@@ -40,9 +40,9 @@ from lxml import etree
 from pipeline.annotate.concept_matcher import REGION_MODIFIERS
 from pipeline.annotate.nlp import build_nlp
 from pipeline.annotate.normalize import normalize_word
-from pipeline.atomic import atomic_open
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.whitetext import read_whitetext
+from pipeline.files.atomic import atomic_open
 from pipeline.kb import load_kb
 from pipeline.read import Record, read_corpus
 

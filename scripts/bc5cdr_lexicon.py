@@ -30,7 +30,7 @@ def read_iob(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
             tags.append(tag)
             continue
         if tokens:
-            text, spans, offset, current = "", [], 0, None
+            text, spans, current = "", [], None
             for token, tag in zip(tokens, tags):
                 start = len(text) + (1 if text else 0)
                 text = f"{text} {token}" if text else token

@@ -1,6 +1,6 @@
 """Check the gold corpus files and list annotation inconsistencies for review.
 
-    python3 scripts/check_gold.py corpora/gold/dev corpora/gold/test
+    .venv/bin/python scripts/check_gold.py corpora/gold/dev corpora/gold/test
 
 Reads every .jsonl file under the given folders (or the given .jsonl files) and checks
 the format described in corpora/gold/README.md. Errors, one line each with file and line:
@@ -20,7 +20,8 @@ Then two review lists, over all files together (case-insensitive, whole words on
   corpora/gold/GUIDELINES.md);
 - LABELS: every string annotated with more than one label.
 
-Exit code 1 if there is any error; the review lists alone are not errors. Stdlib only.
+Exit code 1 if there is any error; the review lists alone are not errors. Needs the
+pipeline's knowledge-base module only (its labels), not spaCy.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-LABELS = {"BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER"}
+from pipeline.kb import LABELS
+
 CUES = (("negated", "negation_cue"), ("hedged", "hedge_cue"))
 
 

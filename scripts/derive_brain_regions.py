@@ -42,9 +42,10 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
+from pipeline.annotate.normalize import normalize_word, singular
+from pipeline.kb import COLUMNS
+
 REPO = Path(__file__).resolve().parent.parent
-COLUMNS = ["id", "type", "name", "synonyms", "abbreviations", "abbreviations_if_defined",
-           "part_of", "member_of", "is_a", "xrefs", "provenance"]
 TYPE = "BRAIN_REGION"
 MAX_WORDS = 6
 
@@ -177,31 +178,13 @@ def die(msg: str) -> None:
     sys.exit(1)
 
 
-# Word normalisation of the concept matcher (pipeline/annotate/normalize.py), mirrored here so
-# that the script does not need the pipeline (spaCy): aliases equal after it collide there.
-_PLURAL = [(re.compile(r"(?<=[a-z]{3})ices$"), "ex"), (re.compile(r"(?<=[a-z]{2})ies$"), "y"),
-           (re.compile(r"(?<=[a-z]{4})ae$"), "a"), (re.compile(r"(?<=[a-z]{2}[b-hj-z])i$"), "us"),
-           (re.compile(r"(?<=[a-z]{2}[a-hj-rtv-z])s$"), "")]
-_SPELLING = [(re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),
-             (re.compile(r"(?<=[a-z])oe(?=[a-z])|^oe(?=[a-z]{3})"), "e"),
-             (re.compile(r"(?<=[a-z]{3}[bt])re(s?)$"), r"er\1"), (re.compile(r"grey"), "gray")]
-
-
 def alias_key(s: str, spelling: bool = True) -> str:
-    """Key approximating the matcher: case, hyphen/space, simple and Latin plurals and (when
-    `spelling`) British/American spelling.  Used for collisions across concepts; without
-    `spelling` it only removes duplicates inside one concept."""
-    out = []
-    for t in re.findall(r"\w+|[^\s\w-]", s.lower()):
-        for pattern, repl in _PLURAL:
-            t, n = pattern.subn(repl, t, count=1)
-            if n:
-                break
-        if spelling:
-            for pattern, repl in _SPELLING:
-                t = pattern.sub(repl, t)
-        out.append(t)
-    return " ".join(out)
+    """Key approximating the matcher: its word normalisation (pipeline.annotate.normalize:
+    case, Greek letters, simple and Latin plurals and, when `spelling`, British/American
+    spelling) on the words, hyphens dropped. Used for collisions across concepts; without
+    `spelling` (case and plurals only) it only removes duplicates inside one concept."""
+    words = re.findall(r"\w+|[^\s\w-]", s.lower())
+    return " ".join(normalize_word(w) if spelling else singular(w) for w in words)
 
 
 def dedup_key(s: str) -> str:
@@ -500,7 +483,7 @@ def load_overlay(path: Path, concepts: dict[str, Concept]) -> None:
     with path.open(encoding="utf-8", newline="") as f:
         rd = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(rd)
-        if header != COLUMNS:
+        if tuple(header) != COLUMNS:
             die(f"{path}: header must be {COLUMNS}")
         for n, row in enumerate(rd, 2):
             if len(row) != len(COLUMNS):
@@ -709,7 +692,7 @@ def write_atomic(path: Path, rows: list[list[str]]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            for r in [COLUMNS] + rows:
+            for r in [list(COLUMNS), *rows]:
                 f.write("\t".join(r) + "\n")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)

@@ -23,7 +23,8 @@ import re
 import sys
 from pathlib import Path
 
-LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
+from pipeline.kb import LABELS
+
 MARK = re.compile(r"\[\[([^\[\]|]+)\|([A-Z_]+)((?:\|[NH]=[a-z]\w*)*)\]\]|\{\{([^{}|]+)\|([nh]\w*)\}\}")
 
 

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from pipeline.annotate.nlp import build_nlp
-from pipeline.atomic import atomic_open
 from pipeline.evaluate.false_positives import anatem_false_positives, render_markdown
+from pipeline.files.atomic import atomic_open
 
 REPO = Path(__file__).resolve().parent.parent
 

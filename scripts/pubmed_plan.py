@@ -25,8 +25,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.atomic import atomic_open
 from pipeline.bench import GENERATED_CHUNK, GENERATED_CONCEPTS, generated_counts
+from pipeline.files.atomic import atomic_open
 
 REPO = Path(__file__).resolve().parent.parent
 NEUROCONCEPTS = [sys.executable, "-m", "pipeline"]

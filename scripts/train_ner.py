@@ -45,11 +45,11 @@ from pathlib import Path
 
 import spacy
 from spacy.cli.train import train
-from thinc.api import Config
 from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
+from thinc.api import Config
 
-from pipeline.annotate import make_doc
+from pipeline.annotate.document import make_doc
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.corpus import GoldDocument
 from pipeline.evaluate.evaluation import DEFAULT_SHARED

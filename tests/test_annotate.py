@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import entities
 
-from pipeline.annotate import annotate
+from pipeline.annotate.document import annotate
 from pipeline.annotate.normalize import alias_variants, normalize_word
 from pipeline.read import Record
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from pipeline.bench import Sizes, count_generated, generated_documents, run_bench
-from pipeline.cooccurrence import CooccurrenceCounts, write_counts
+from pipeline.count.counts import CooccurrenceCounts
+from pipeline.count.store import write_counts
 from pipeline.workflow import COUNT_FILES
 
 TINY = Sizes(documents=20, rounds=1, memory_small=40, memory_large=80, graph_documents=500,

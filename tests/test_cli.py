@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import MENTION_FIELDS, cli
+from pipeline.kb import LABELS
 
 REPO = Path(__file__).parent.parent
 DEMO = REPO / "corpora" / "demo"
@@ -50,7 +51,7 @@ def test_run_on_the_demo_corpus(demo_run):
     mentions = pd.read_parquet(out / "mentions.parquet")
     assert len(documents) == summary["records"]["processed"] and documents["doc_id"].is_unique
     assert len(mentions) == summary["mentions"] == documents["n_mentions"].sum()
-    assert set(mentions["label"]) == {"BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER"}
+    assert set(mentions["label"]) == set(LABELS)
     assert pd.read_csv(out / "mentions.csv", keep_default_na=False).shape == mentions.shape
     assert set(documents["source"].map(lambda s: Path(s).suffix)) == {".jsonl", ".xml"}
     xml_docs = documents[documents["source"].str.endswith(".xml")]

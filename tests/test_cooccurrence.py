@@ -10,14 +10,15 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.annotate import annotate
-from pipeline.cooccurrence import (
-    AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, MAX_DOC_IDS, CooccurrenceCounts, PairCount, SpillingCounts,
-    merge_counts, read_counts, write_counts,
+from pipeline.annotate.document import annotate
+from pipeline.count.counts import MAX_DOC_IDS, CooccurrenceCounts, PairCount
+from pipeline.count.merge import SpillingCounts, merge_counts
+from pipeline.count.store import (
+    AFFIRMED_CONCEPTS_FILE, AFFIRMED_PAIRS_FILE, CONCEPTS_FILE, PAIRS_FILE, TOTALS_FILE, read_counts, write_counts,
 )
 from pipeline.errors import InputError
 from pipeline.export.graphml import write_graphml
-from pipeline.graph import build_graph, npmi
+from pipeline.graph.build import build_graph, npmi
 from pipeline.read import Record, read_corpus
 
 MORPHINE, VTA, BLA, DIARRHEA, AMYGDALA = "MESH:D009020", "UBERON:0002052", "UBERON:0006107", "HP:0002014", "UBERON:0001876"

@@ -8,8 +8,8 @@ import gzip
 
 import pytest
 
-from pipeline.partition import ScanUnit, scan_unit
 from pipeline.read import FieldMap, Rejection, read_file, read_items
+from pipeline.scale.partition import ScanUnit, scan_unit
 
 JSONL = (
     b'\xef\xbb\xbf{"id": "1", "title": "Morphine", "abstract": "The VTA."}\n'

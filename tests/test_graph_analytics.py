@@ -11,13 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 from scipy.stats import chi2_contingency
 
-from pipeline.annotate import annotate
+from pipeline.annotate.document import annotate
 from pipeline.annotate.species import document_species
-from pipeline.cooccurrence import CooccurrenceCounts, merge_counts, read_counts, write_counts
-from pipeline.diff import corpus_pairs, diff_graph
+from pipeline.count.counts import CooccurrenceCounts
+from pipeline.count.merge import merge_counts
+from pipeline.count.store import read_counts, write_counts
 from pipeline.export.graphml import write_graphml
-from pipeline.edge_stats import association_strength, jaccard, log_likelihood
-from pipeline.graph import add_node_structure, build_graph, prune_backbone, prune_top_k
+from pipeline.graph.build import add_node_structure, build_graph, prune_backbone, prune_top_k
+from pipeline.graph.diff import corpus_pairs, diff_graph
+from pipeline.graph.edge_stats import association_strength, jaccard, log_likelihood
 from pipeline.kb import DEFAULT_KB_DIR, load_kb
 from pipeline.read import Record
 from pipeline.workflow import extract, graph

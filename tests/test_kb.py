@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import DATA, entities
 
-from pipeline.annotate import annotate
+from pipeline.annotate.document import annotate
 from pipeline.annotate.nlp import build_nlp
 from pipeline.cli import cli
-from pipeline.cooccurrence import CooccurrenceCounts, rollup_counts
+from pipeline.count.counts import CooccurrenceCounts, rollup_counts
 from pipeline.errors import KnowledgeBaseError
 from pipeline.kb import Concept, load_kb, read_concepts, read_kb, write_concepts
 from pipeline.kb.hierarchy import rollup_map

@@ -31,7 +31,7 @@ def spans(texts_labels):
     from spacy.tokens import Span
 
     tokenizer = build_tokenizer()
-    return [Span(doc, 0, len(doc), label=label) for doc, label in ((tokenizer(t), l) for t, l in texts_labels)]
+    return [Span(doc, 0, len(doc), label=label) for doc, label in ((tokenizer(t), label) for t, label in texts_labels)]
 
 
 def test_linking_form_folds_spelling_variants():

@@ -9,7 +9,7 @@ import spacy
 from click.testing import CliRunner
 from spacy.tokens import Span
 
-from pipeline.annotate import annotate
+from pipeline.annotate.document import annotate
 from pipeline.annotate.linking import is_linked, unlinked_id
 from pipeline.annotate.ner import (
     LEXICON_SPANS_KEY, NER_MODEL_DIR, NER_MODEL_EXCLUDE, SOURCE_NER, EntityMerger, UnknownMergePolicy, ner_model_available,
@@ -129,7 +129,10 @@ def test_short_forms_follow_the_entity_of_their_long_form(small_nlp):
             "AF and OCT recurred after MO.")
     doc = small_nlp.get_pipe("abbreviation_detector")(small_nlp.make_doc(text))
     at = {(t.text, t.i) for t in doc}
-    first = lambda word, after=0: min(i for w, i in at if w == word and i >= after)
+
+    def first(word, after=0):
+        return min(i for w, i in at if w == word and i >= after)
+
     period = first(".")
     morphine = Span(doc, first("morphine"), first("morphine") + 1, label="DRUG", kb_id="MESH:D009020")
     morphine._.concept_source = "lexicon"
@@ -199,10 +202,10 @@ def test_merge_policy_on_the_command_line():
 
 @needs_model
 def test_a_worker_rebuilds_the_same_merge(nlp):
-    from pipeline.distribute import _load_pipeline, _serialize_pipeline
+    from pipeline.scale.distribute import load_pipeline, serialize_pipeline
 
     text = "Sensory neurons of the dorsal root ganglia project to the spinal dorsal horn and the lateral CeA."
-    worker = _load_pipeline("test-worker-merge", _serialize_pipeline(nlp))
+    worker = load_pipeline("test-worker-merge", serialize_pipeline(nlp))
     assert worker.get_pipe("entity_merger").ner_labels == nlp.get_pipe("entity_merger").ner_labels == {"BRAIN_REGION", "CHEMICAL", "DISEASE"}
     assert [(e.text, e.kb_id_) for e in worker(text).ents] == [(e.text, e.kb_id_) for e in nlp(text).ents]
 

@@ -31,13 +31,13 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from pipeline import distribute
 from pipeline.annotate.nlp import build_nlp
 from pipeline.cli import MENTION_FIELDS, cli
 from pipeline.errors import InputError
-from pipeline.export.common import csv_cell
-from pipeline.outdir import COMPLETE_FILE, LOCK_FILE
-from pipeline.partition import MARKER_FILE, PARTS_DIR
+from pipeline.files.outdir import COMPLETE_FILE
+from pipeline.scale import distribute
+from pipeline.scale.partition import MARKER_FILE, PARTS_DIR
+from pipeline.tabulate import csv_cell
 from pipeline.workflow import extract, graph
 
 REPO = Path(__file__).parent.parent

@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cooccurrence
 from pipeline.cli import cli
-from pipeline.partition import MARKER_FILE, PARTITIONS_PER_WORKER, PARTS_DIR, plan_partitions, scan_unit, scan_units
+from pipeline.count import merge
 from pipeline.read import FieldMap, Rejection, list_inputs, read_corpus, read_file
+from pipeline.scale.partition import MARKER_FILE, PARTITIONS_PER_WORKER, PARTS_DIR, plan_partitions, scan_unit, scan_units
 from pipeline.tabulate import RowGroupWriter
 from pipeline.workflow import extract, graph
 
@@ -125,9 +125,9 @@ def test_one_process_two_processes_and_dask_give_the_same_bytes(corpus, small_nl
 def test_counts_spilled_while_extracting_give_the_same_outputs(corpus, small_nlp, tmp_path, monkeypatch):
     run(corpus, tmp_path / "memory", small_nlp)
     spills = []
-    spill = cooccurrence.SpillingCounts._spill
-    monkeypatch.setattr(cooccurrence.SpillingCounts, "_spill", lambda counts: (spills.append(counts.max_pairs), spill(counts)))
-    monkeypatch.setattr(cooccurrence, "SPILL_PAIRS", 1)
+    spill = merge.SpillingCounts._spill
+    monkeypatch.setattr(merge.SpillingCounts, "_spill", lambda counts: (spills.append(counts.max_pairs), spill(counts)))
+    monkeypatch.setattr(merge, "SPILL_PAIRS", 1)
     run(corpus, tmp_path / "spilled", small_nlp, keep_parts=True)
     assert len(spills) > 10 and set(spills) == {1}
     for name in OUTPUTS:

@@ -8,16 +8,15 @@ import json
 
 import pytest
 import spacy
+from conftest import REPO, SHARED
 from scispacy.custom_sentence_segmenter import pysbd_sentencizer  # noqa: F401  (registers "pysbd_sentencizer")
 
-from pipeline.annotate import make_doc
+from pipeline.annotate.document import make_doc
 from pipeline.annotate.nlp import TOKENIZER
 from pipeline.annotate.sentences import BadAbbreviation
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.whitetext import read_whitetext
 from pipeline.read import Record
-
-from conftest import REPO, SHARED
 
 DEMO = REPO / "corpora" / "demo" / "abstracts.jsonl"
 
@@ -112,9 +111,10 @@ def test_boundaries_set_before_are_kept(ours):
 
 
 def test_pipe_and_call_agree(ours):
+    """The component has no pipe() of its own: nlp.pipe calls it on each Doc."""
     texts = ["One sentence. Another one.", "", "No final period", "Fig. 1 shows it. See also no. 5."]
     component = ours.get_pipe("pysbd_rule_sentencizer")
-    piped = [[s.text for s in doc.sents] for doc in component.pipe(ours.make_doc(t) for t in texts)]
+    piped = [[s.text for s in doc.sents] for doc in ours.pipe(texts, batch_size=2)]
     called = [[s.text for s in component(ours.make_doc(t)).sents] for t in texts]
     assert piped == called
     assert called[3] == ["Fig. 1 shows it.", "See also no. 5."]

@@ -19,8 +19,8 @@ from matplotlib.image import imread
 from pipeline.cli import cli
 from pipeline.export.graphml import write_graphml
 from pipeline.export.style import type_colour
+from pipeline.export.view import layout
 from pipeline.kb import DEFAULT_KB_DIR, load_kb
-from pipeline.view import layout
 from pipeline.workflow import graph
 
 CHROMIUM_FLAGS = (

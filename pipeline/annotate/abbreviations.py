@@ -81,10 +81,6 @@ class ArrayAbbreviationDetector(AbbreviationDetector):
             doc._.abbreviations = [self.make_short_form_serializable(a) for a in doc._.abbreviations]
         return doc
 
-    def pipe(self, docs, batch_size: int = 128):
-        for doc in docs:
-            yield self(doc)
-
     def find_matches_for(self, filtered: list[tuple[Span, Span]], doc: Doc) -> list[tuple[Span, set[Span]]]:
         """scispaCy's find_matches_for, the global Matcher replaced by _occurrences."""
         rules: dict[str, Span] = {}

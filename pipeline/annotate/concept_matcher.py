@@ -35,7 +35,7 @@ import re
 from dataclasses import astuple
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import numpy
 import srsly
@@ -238,10 +238,6 @@ class ConceptMatcher:
         doc.ents = [span for span in spans if span not in excluded]
         doc.spans[REJECTED_SPANS_KEY] = sorted([*rejected, *excluded, *out_of_context], key=lambda span: (span.start, span.end))
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     def _concepts_named(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """The concepts that have an alias of exactly these words, in id order."""

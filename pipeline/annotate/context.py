@@ -75,6 +75,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from pipeline.annotate.coordination import CLAUSE_COORDINATORS
 from pipeline.annotate.sentences import sentence_of, sentence_starts
 
 TRIGGERS = {
@@ -129,7 +130,6 @@ WORDS = {
         "addressed", "controlled", "elucidated", "characterized", "characterised", "determined", "resolved", "hold",
     ),
 }
-COORDINATORS = ("and", "or")
 # Words that may stand between "and" and a cue in a second predicate ("X decreased and was
 # unchanged") and between a negation and a pseudo predicate ("not yet fully understood"),
 # and that are no object of a negated predicate ("X could not be detected").
@@ -181,7 +181,7 @@ class ConceptContext:
         self.clause_openers, self.circumstances = hashes(words.get("clause_openers", ())), hashes(words.get("circumstances", ()))
         self.prepositions, self.empty_objects = hashes(words.get("prepositions", ())), hashes(words.get("empty_objects", ()))
         self.pseudo_predicates = hashes(words.get("pseudo_predicates", ()))
-        self.coordinators, self.auxiliaries = hashes(COORDINATORS), hashes(AUXILIARIES)
+        self.coordinators, self.auxiliaries = hashes(CLAUSE_COORDINATORS), hashes(AUXILIARIES)
         self.comma, self.hyphen, self.question_mark = (self.strings.add(mark) for mark in (",", "-", "?"))
 
     def triggers(self, doc: Doc, ents: tuple[Span, ...] | None = None) -> list[tuple[str, int, int]]:
@@ -237,10 +237,6 @@ class ConceptContext:
                     if hedge:
                         extensions.hedged, extensions.hedge_cue = True, _characters(doc, hedge)
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
 
 
 def _characters(doc: Doc, tokens: tuple[int, int]) -> tuple[int, int]:

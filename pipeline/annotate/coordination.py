@@ -20,7 +20,8 @@ from typing import Callable, Sequence
 
 from spacy.tokens import Doc, Span
 
-COORDINATORS = frozenset({"and", "or", "nor", "and/or", ",", "/", "&"})
+CLAUSE_COORDINATORS = ("and", "or")  # the coordinators that also join predicates and clauses (context.py)
+COORDINATORS = frozenset({*CLAUSE_COORDINATORS, "nor", "and/or", ",", "/", "&"})  # what joins conjuncts
 MAX_CONJUNCT_TOKENS = 3
 HYPHEN = "-"
 

@@ -38,16 +38,16 @@ neighbours they return (reports/eval.md builds one).
 from __future__ import annotations
 
 import hashlib
-from functools import cached_property
 import json
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from spacy.tokens import Span
 
 from pipeline.annotate.normalize import normalize_word
-from pipeline.atomic import atomic_open, atomic_path
+from pipeline.files.atomic import atomic_open, atomic_path
 from pipeline.kb import KnowledgeBase
 from pipeline.resources import cache_dir
 

@@ -60,7 +60,6 @@ concept's type); an unlinked CHEMICAL is a DRUG, an unlinked DISEASE a DISORDER
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
@@ -70,9 +69,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
+from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.concept_matcher import LATERALITY, REJECTED_SPANS_KEY
 from pipeline.annotate.coordination import COORDINATORS
-from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.linking import LEXICON_SPANS_KEY, THRESHOLD, Linker, is_linked, link_types, linking_form, unlinked_ids, unlinked_type
 from pipeline.resources import MODELS_DIR
 

@@ -51,15 +51,19 @@ _LETTER_DASH_DIGIT = re.compile(r"(?<=[a-z])-(?=\d)")  # alpha-2 -> alpha2, IL-6
 @lru_cache(maxsize=200_000)
 def normalize_word(word: str) -> str:
     """The normal form of one token: lower case, Greek spelled out, singular, American."""
-    text = word.lower().translate(_CHARACTERS)
-    text = _LETTER_DASH_DIGIT.sub("", text)
-    for pattern, replacement in _PLURAL:
-        text, count = pattern.subn(replacement, text, count=1)
-        if count:
-            break
+    text = singular(_LETTER_DASH_DIGIT.sub("", word.lower().translate(_CHARACTERS)))
     for pattern, replacement in _SPELLING:
         text = pattern.sub(replacement, text)
     return text
+
+
+def singular(word: str) -> str:
+    """A lower-case word in the singular, by the first plural rule that matches its end."""
+    for pattern, replacement in _PLURAL:
+        word, count = pattern.subn(replacement, word, count=1)
+        if count:
+            break
+    return word
 
 
 _LETTER_HYPHEN_LETTER = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")

@@ -32,8 +32,6 @@ Measured on the demo corpus: see README, Graph analytics.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
-
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -177,10 +175,6 @@ class ConceptRelations:
                 found.append(relation)
         doc._.relations = found
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
 
 
 @Language.factory("concept_relations", default_config={"max_gap": 8}, requires=["doc.ents"], assigns=["doc._.relations"])

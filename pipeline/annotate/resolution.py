@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
-from typing import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -99,10 +98,6 @@ class ConceptResolver:
             resolved.append(ent if concept_id is None else self._with_concept(ent, concept_id))
         doc.ents = resolved
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     @staticmethod
     def _governed(ent: Span, drugs: list[Span]) -> Span | None:

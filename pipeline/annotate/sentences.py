@@ -523,10 +523,6 @@ class RuleSentencizer:
         doc.from_array([SENT_START], numpy.where(preset != 0, preset, numpy.where(starts, 1, -1)).astype(numpy.uint64))
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
-
 
 def _newline_rules(text: str, token_starts: numpy.ndarray, token_ends: numpy.ndarray, starts: numpy.ndarray) -> numpy.ndarray:
     """scispaCy's: a sentence starts after a token of two or more newlines (not the first

@@ -23,10 +23,10 @@ from typing import Callable, Iterable, Iterator
 
 from spacy.language import Language
 
-from pipeline.annotate import make_doc
 from pipeline.annotate.abbreviations import is_short_form
-from pipeline.annotate.ner import DEFAULT_POLICY, LEXICON_SPANS_KEY, MERGE_POLICIES, EntityMerger, ner_model_available
+from pipeline.annotate.document import make_doc
 from pipeline.annotate.linking import THRESHOLD
+from pipeline.annotate.ner import DEFAULT_POLICY, LEXICON_SPANS_KEY, MERGE_POLICIES, EntityMerger, ner_model_available
 from pipeline.annotate.nlp import build_nlp
 from pipeline.evaluate.anatem import read_anatem
 from pipeline.evaluate.corpus import GoldDocument, GoldEntity
@@ -126,7 +126,10 @@ def top_errors(pairs: list[tuple[GoldDocument, set[GoldEntity]]]) -> dict[str, l
         text, gold = document.record.text, set(document.entities)
         missed.update(f"{text[e.start:e.end]} ({e.label})" for e in gold - predicted)
         spurious.update(f"{text[e.start:e.end]} ({e.label})" for e in predicted - gold)
-    order = lambda counts: [[item, n] for item, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_ERRORS]]
+
+    def order(counts):
+        return [[item, n] for item, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_ERRORS]]
+
     return {"missed": order(missed), "spurious": order(spurious)}
 
 

@@ -22,9 +22,9 @@ from typing import Callable, Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.annotate import make_doc
+from pipeline.annotate.document import make_doc
 from pipeline.evaluate.corpus import FLAG_CUES, Cue, GoldDocument, GoldEntity, MentionContext
-from pipeline.evaluate.scoring import _f1, _ratio
+from pipeline.evaluate.scoring import f1, ratio
 
 SENTENCIZER, CONTEXT = "pysbd_rule_sentencizer", "concept_context"
 GOLD_MENTIONS, END_TO_END = "gold_mentions", "end_to_end"
@@ -42,8 +42,8 @@ class FlagScores:
 
     def metrics(self) -> dict[str, float]:
         """precision, recall, f1, cue_accuracy."""
-        p, r = _ratio(self.correct, self.predicted), _ratio(self.correct, self.gold)
-        return {"precision": p, "recall": r, "f1": _f1(p, r), "cue_accuracy": _ratio(self.cue_correct, self.correct)}
+        p, r = ratio(self.correct, self.predicted), ratio(self.correct, self.gold)
+        return {"precision": p, "recall": r, "f1": f1(p, r), "cue_accuracy": ratio(self.cue_correct, self.correct)}
 
 
 def predicted_context(ent: Span) -> MentionContext:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.atomic import atomic_open
 from pipeline.evaluate.negation import END_TO_END, GOLD_MENTIONS
+from pipeline.files.atomic import atomic_open
 
 EVAL_JSON = "eval.json"
 EVAL_MD = "eval.md"

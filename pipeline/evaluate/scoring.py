@@ -17,11 +17,13 @@ from pipeline.evaluate.corpus import GoldEntity
 ALL = "ALL"
 
 
-def _ratio(numerator: int, denominator: int) -> float:
+def ratio(numerator: int, denominator: int) -> float:
+    """numerator / denominator, 0.0 when the denominator is 0."""
     return numerator / denominator if denominator else 0.0
 
 
-def _f1(precision: float, recall: float) -> float:
+def f1(precision: float, recall: float) -> float:
+    """The harmonic mean of precision and recall, 0.0 when both are 0."""
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
@@ -41,9 +43,9 @@ class Scores:
 
     def metrics(self) -> dict[str, float]:
         """strict_p, strict_r, strict_f1, lenient_p, lenient_r, lenient_f1."""
-        sp, sr = _ratio(self.strict_correct, self.predicted), _ratio(self.strict_correct, self.gold)
-        lp, lr = _ratio(self.lenient_precise, self.predicted), _ratio(self.lenient_found, self.gold)
-        return {"strict_p": sp, "strict_r": sr, "strict_f1": _f1(sp, sr), "lenient_p": lp, "lenient_r": lr, "lenient_f1": _f1(lp, lr)}
+        sp, sr = ratio(self.strict_correct, self.predicted), ratio(self.strict_correct, self.gold)
+        lp, lr = ratio(self.lenient_precise, self.predicted), ratio(self.lenient_found, self.gold)
+        return {"strict_p": sp, "strict_r": sr, "strict_f1": f1(sp, sr), "lenient_p": lp, "lenient_r": lr, "lenient_f1": f1(lp, lr)}
 
 
 def _overlaps(span: GoldEntity, others: Sequence[GoldEntity]) -> bool:

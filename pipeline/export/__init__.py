@@ -10,8 +10,8 @@ named after the GraphML file (graph.graphml -> graph.gexf, graph.nodes.csv...):
 | cytoscape | STEM.cyjs | cytoscape.py (Cytoscape, Cytoscape.js) |
 | vosviewer | STEM.vosviewer_map.txt, STEM.vosviewer_network.txt | vosviewer.py |
 | mentions | STEM.mentions.jsonl (the extract folders' mentions) | mentions.py |
-| html | STEM.html (the viewer) | pipeline/view.py |
-| png | STEM.png (a static picture) | pipeline/view.py |
+| html | STEM.html (the viewer) | pipeline/export/view.py |
+| png | STEM.png (a static picture) | pipeline/export/view.py |
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def export_graph(graph: nx.Graph, graphml_path: str | Path, formats: Sequence[st
     from pipeline.export.gexf import write_gexf
     from pipeline.export.mentions import mention_rows, write_mentions_jsonl
     from pipeline.export.tables import write_tables
+    from pipeline.export.view import write_html, write_png
     from pipeline.export.vosviewer import write_vosviewer
-    from pipeline.view import write_html, write_png
 
     unknown = sorted(set(formats) - set(EXPORTS))
     if unknown:

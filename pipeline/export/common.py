@@ -1,5 +1,5 @@
 """What the writers of pipeline.export share: sorted order of nodes, edges and attribute
-names; text XML can hold; CSV cells a spreadsheet will not run."""
+names; text XML can hold. (CSV cells a spreadsheet will not run: pipeline.tabulate.csv_cell.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import networkx as nx
 
 XML_REPLACEMENT = "\ufffd"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # outside XML 1.0's Char production
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula (OWASP, CSV injection)
 
 
 def sorted_copy(graph: nx.Graph) -> nx.Graph:
@@ -45,8 +44,3 @@ def xml_safe_graph(graph: nx.Graph) -> nx.Graph:
     copy.add_edges_from((ids[u], ids[v], clean(d)) for u, v, d in graph.edges(data=True))
     return copy
 
-
-def csv_cell(value):
-    """A CSV cell a spreadsheet shows as text: a string starting with =, +, -, @, tab or
-    CR gets a leading single quote; numbers and other strings are left as they are."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value

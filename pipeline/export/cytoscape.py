@@ -12,8 +12,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from pipeline.atomic import atomic_open
 from pipeline.export.common import sorted_copy
+from pipeline.files.atomic import atomic_open
 
 
 def write_cytoscape(graph: nx.Graph, path: str | Path) -> None:

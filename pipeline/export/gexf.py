@@ -13,9 +13,9 @@ from pathlib import Path
 import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 
-from pipeline.atomic import atomic_path
 from pipeline.export.common import sorted_copy, xml_safe_graph
 from pipeline.export.style import node_radius, type_colour
+from pipeline.files.atomic import atomic_path
 
 
 def write_gexf(graph: nx.Graph, path: str | Path) -> None:

@@ -21,9 +21,9 @@ from xml.etree.ElementTree import ParseError
 import networkx as nx
 from lxml import etree
 
-from pipeline.atomic import atomic_path
 from pipeline.errors import InputError
 from pipeline.export.common import attribute_names, xml_safe
+from pipeline.files.atomic import atomic_path
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 SCHEMA = "http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"

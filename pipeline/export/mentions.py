@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Sequence
 
 import pyarrow.parquet as pq
 
-from pipeline.atomic import atomic_open
+from pipeline.files.atomic import atomic_open
 from pipeline.tabulate import MENTIONS_FILE
 
 

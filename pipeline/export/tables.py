@@ -4,7 +4,7 @@
 edge: source, target, then the edge attributes (label, name and weight first, then by
 name, as in the GraphML file). Rows are in sorted order; floats are written exactly
 (Python's repr). A text cell starting with =, +, -, @, tab or CR is written with a
-leading single quote, so a spreadsheet shows it instead of running it (common.csv_cell).
+leading single quote, so a spreadsheet shows it instead of running it (pipeline.tabulate.csv_cell).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from pipeline.atomic import atomic_open
-from pipeline.export.common import attribute_names, csv_cell, sorted_copy
+from pipeline.export.common import attribute_names, sorted_copy
+from pipeline.files.atomic import atomic_open
+from pipeline.tabulate import csv_cell
 
 
 def write_tables(graph: nx.Graph, nodes_path: str | Path, edges_path: str | Path) -> None:

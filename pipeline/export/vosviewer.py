@@ -18,8 +18,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from pipeline.atomic import atomic_open
 from pipeline.export.common import sorted_copy
+from pipeline.files.atomic import atomic_open
 
 MAP_COLUMNS = ("id", "label", "description", "cluster", "weight<Documents>", "weight<Mentions>")
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.atomic import atomic_open
 from pipeline.errors import KnowledgeBaseError
+from pipeline.files.atomic import atomic_open
 from pipeline.resources import MODELS_DIR
 from pipeline.kb.alias_rules import AliasRule, read_alias_rules
 from pipeline.kb.resolutions import Resolution, read_resolutions

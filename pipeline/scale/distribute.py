@@ -16,7 +16,7 @@ parts, joined in corpus order, do not):
 
 The work is two passes: the planning pass (every input file read once, in parallel: ids,
 to find duplicate ids across partitions, and where each record starts), then annotation
-of every partition not already finished (see pipeline.partition).
+of every partition not already finished (see pipeline.scale.partition).
 
 Workers die with the process that started them: a pool worker asks the kernel for
 SIGKILL when its parent dies (Linux's PR_SET_PDEATHSIG) and also checks every second
@@ -52,11 +52,10 @@ from tqdm import tqdm
 
 import pipeline.annotate.nlp  # noqa: F401  (registers the pipeline's components and its warning filters, in every worker)
 from pipeline.errors import RunError
-from pipeline.partition import (
-    Partition, PartitionResult, PartitionTask, fingerprint, finished, plan_partitions, run_partition, scan_unit,
-    scan_units,
-)
 from pipeline.read import FieldMap
+from pipeline.scale.partition import (
+    Partition, PartitionResult, PartitionTask, fingerprint, finished, plan_partitions, run_partition, scan_unit, scan_units,
+)
 
 ENGINES = ("processes", "dask")
 SCHEDULER_TIMEOUT = 30  # seconds to wait for a Dask scheduler given by address
@@ -65,13 +64,13 @@ PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal a process gets when its pare
 _PIPELINES: dict[str, Language] = {}  # pipelines loaded in this (worker) process, by digest
 
 
-def _serialize_pipeline(nlp: Language) -> bytes:
+def serialize_pipeline(nlp: Language) -> bytes:
     """The pipeline as spaCy serializes it: its config and nlp.to_bytes() (vocabulary,
     tokenizer, the concept matcher's knowledge base and patterns, trained weights)."""
     return pickle.dumps((nlp.config.to_str(), nlp.to_bytes()))
 
 
-def _load_pipeline(key: str, payload: bytes | None = None) -> Language:
+def load_pipeline(key: str, payload: bytes | None = None) -> Language:
     """The pipeline with this digest, loaded once per process. Its objects (the knowledge base's
     and patterns': a million or so) are made with the cycle collector paused, and then frozen
     (gc.freeze), so that no later full collection of the worker visits them again."""
@@ -94,7 +93,7 @@ def _start_worker(parent: int, key: str, payload: bytes) -> None:
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it started this process
-    _load_pipeline(key, payload)
+    load_pipeline(key, payload)
 
 
 def _die_with(parent: int) -> None:
@@ -141,7 +140,7 @@ def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
 
 
 def _annotate_task(task: PartitionTask, key: str, payload: bytes | None = None, progress: bool = False) -> PartitionResult:
-    return run_partition(task, _load_pipeline(key, payload), progress)
+    return run_partition(task, load_pipeline(key, payload), progress)
 
 
 class _Runner:
@@ -167,7 +166,7 @@ class _Runner:
 
     def _start(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
         """Start the pool or connect to Dask, with the serialized pipeline."""
-        payload = _serialize_pipeline(nlp)
+        payload = serialize_pipeline(nlp)
         self.key = hashlib.sha256(payload).hexdigest()
         if engine == "dask":
             from distributed import as_completed as dask_completed
@@ -227,7 +226,7 @@ def run_partitions(
     log: Callable[[str], None] | None = None,
 ) -> tuple[list[Partition], list[PartitionResult]]:
     """Plan the partitions of the input files (from list_inputs; `partition_size` None: the
-    default plan, see pipeline.partition) and annotate every one not already finished in
+    default plan, see pipeline.scale.partition) and annotate every one not already finished in
     parts_dir; the partitions and their results, in partition order."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")

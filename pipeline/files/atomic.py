@@ -1,7 +1,7 @@
 """Atomic file writes: write a temporary file beside the target, then rename it.
 
 A killed run may leave such a temporary file (.NAME.XXXX.tmp) behind; the next run into
-the folder removes it (pipeline.outdir.start).
+the folder removes it (pipeline.files.outdir.start).
 """
 
 from __future__ import annotations

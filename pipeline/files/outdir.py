@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from pipeline import __version__
-from pipeline.atomic import atomic_open
 from pipeline.errors import InputError, RunError
+from pipeline.files.atomic import atomic_open
 
 LOCK_FILE = ".lock"
 COMPLETE_FILE = "complete.json"

@@ -1,6 +1,6 @@
 """Look at a concept graph: one self-contained HTML viewer, and a static PNG for papers.
 
-The HTML file (template: pipeline/viewer.html, vanilla JavaScript on a canvas, nothing
+The HTML file (template: pipeline/export/viewer.html, vanilla JavaScript on a canvas, nothing
 loaded from the network) holds the graph as JSON: nodes coloured by type and sized by
 documents (pipeline.export.style), at positions computed here with NetworkX's seeded
 spring layout. It has search, type filters, pan and zoom; clicking a concept lists its
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from pipeline.atomic import atomic_open, atomic_path
 from pipeline.export.style import node_radius, type_colour
+from pipeline.files.atomic import atomic_open, atomic_path
 
 SEED = 0
 LABELLED = 15  # concepts labelled from the start (most documents first); the others when zoomed in
@@ -127,7 +127,7 @@ def view_data(graph: nx.Graph) -> dict:
 
 def render_html(graph: nx.Graph, title: str) -> str:
     """The viewer page of a graph, everything inline."""
-    template = files("pipeline").joinpath("viewer.html").read_text(encoding="utf-8")
+    template = files("pipeline.export").joinpath("viewer.html").read_text(encoding="utf-8")
     payload = json.dumps(view_data(graph), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -48,9 +48,9 @@ import pyarrow.parquet as pq
 from spacy.language import Language
 
 from pipeline import __version__
-from pipeline.annotate import annotate
-from pipeline.atomic import atomic_open, atomic_path
-from pipeline.cooccurrence import SpillingCounts
+from pipeline.annotate.document import annotate
+from pipeline.count.merge import SpillingCounts
+from pipeline.files.atomic import atomic_open, atomic_path
 from pipeline.read import SEEKABLE_FORMATS, Cursor, FieldMap, Record, Rejection, read_file, read_items
 from pipeline.read.records import FirstSeen, check_length, duplicate
 from pipeline.tabulate import (
@@ -60,7 +60,7 @@ from pipeline.tabulate import (
 
 PARTS_DIR = "parts"
 MARKER_FILE = "partition.json"
-RUNS_DIR = "runs"  # a partition's counts spilled while it runs (cooccurrence.SpillingCounts)
+RUNS_DIR = "runs"  # a partition's counts spilled while it runs (pipeline.count.merge.SpillingCounts)
 PARTITION_SIZE = 20_000  # the most records in a partition the default plan makes
 PARTITIONS_PER_WORKER = 4  # the fewest partitions per worker the default plan makes, when the records are that many
 TEXT_FILES_PER_SCAN = 1_000  # consecutive text files read by one task of the planning pass

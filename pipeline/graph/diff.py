@@ -23,8 +23,8 @@ import numpy as np
 import pyarrow.parquet as pq
 from scipy import sparse
 
-from pipeline.edge_stats import DECIMALS
-from pipeline.graph import WINDOWS
+from pipeline.graph.build import WINDOWS
+from pipeline.graph.edge_stats import DECIMALS
 from pipeline.tabulate import DOCUMENTS_FILE, MENTIONS_FILE
 
 RESAMPLES = 200

@@ -2,7 +2,7 @@
 
 One node per concept, one undirected edge per pair of concepts that occur in the same
 window (a sentence, or a whole document). Edges carry the window counts, the statistics
-of pipeline.edge_stats (computed over all pairs, before any pruning), what the pair's
+of pipeline.graph.edge_stats (computed over all pairs, before any pruning), what the pair's
 documents say (years, species, affirmed and negated windows) and the directed relations
 its sentences state; `metric` chooses which statistic is also written as `weight`.
 
@@ -23,8 +23,8 @@ import numpy as np
 
 from pipeline.annotate.linking import is_linked
 from pipeline.annotate.species import species_attribute
-from pipeline.cooccurrence import BACKWARD, WINDOW_COLUMNS, ConceptCount, CooccurrenceCounts, PairCount
-from pipeline.edge_stats import DECIMALS, METRICS, edge_statistics, npmi
+from pipeline.count.counts import BACKWARD, WINDOW_COLUMNS, ConceptCount, CooccurrenceCounts, PairCount
+from pipeline.graph.edge_stats import DECIMALS, METRICS, edge_statistics, npmi
 
 __all__ = ["WINDOWS", "METRICS", "build_graph", "id_list", "npmi", "prune_backbone", "prune_top_k", "add_node_structure"]
 
