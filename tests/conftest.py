@@ -17,6 +17,10 @@ SHARED = REPO.parent / "shared" / "corpora"
 NPM_DIR = REPO / ".cache" / "npm"  # node packages for the tests, installed by `make test-tools`
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a test that starts processes, builds wheels or runs a cluster (skip with -m 'not slow')")
+
+
 def missing_tool(reason: str) -> None:
     """A test tool (chromium, node packages) is missing: skip the test, or fail it on CI
     (CI=true), where `make test-tools` must have installed it. Tests install nothing."""

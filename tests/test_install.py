@@ -17,10 +17,13 @@ import sys
 from pathlib import Path
 
 import networkx as nx
+import pytest
 from conftest import REPO
 
 from pipeline import __version__
 from pipeline.resources import MODELS_VARIABLE
+
+pytestmark = pytest.mark.slow  # builds and unpacks wheels, runs fresh processes
 
 DEMO = REPO / "corpora" / "demo" / "abstracts.jsonl"
 

@@ -40,6 +40,8 @@ from pipeline.scale.partition import MARKER_FILE, PARTS_DIR
 from pipeline.tabulate import csv_cell
 from pipeline.workflow import extract, graph
 
+pytestmark = pytest.mark.slow  # kills and interrupts real runs
+
 REPO = Path(__file__).parent.parent
 DEMO = REPO / "corpora" / "demo"
 SMALL_KB = REPO / "tests" / "data" / "kb"

@@ -23,6 +23,8 @@ from pipeline.scale.partition import MARKER_FILE, PARTITIONS_PER_WORKER, PARTS_D
 from pipeline.tabulate import RowGroupWriter
 from pipeline.workflow import extract, graph
 
+pytestmark = pytest.mark.slow  # process pools and a Dask LocalCluster
+
 REPO = Path(__file__).parent.parent
 DEMO = REPO / "corpora" / "demo"
 SMALL_KB = REPO / "tests" / "data" / "kb"
