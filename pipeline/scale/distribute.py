@@ -32,6 +32,7 @@ import contextlib
 import ctypes
 import gc
 import hashlib
+import logging
 import os
 import pickle
 import signal
@@ -120,6 +121,23 @@ def _sigint_blocked():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+@contextlib.contextmanager
+def _dask_logs_silenced():
+    """Dask's and tornado's loggers held back meanwhile: what goes wrong reaches the caller as
+    an exception (a task's error, an unreachable scheduler, a lost worker), while an interrupt
+    makes distributed log its own teardown tracebacks on stderr, around the one-line error."""
+    names = {"distributed", "tornado", *(n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "tornado"))}
+    loggers = [logging.getLogger(name) for name in sorted(names)]  # distributed gives some (tornado.application) levels of their own
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
 def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
     """Shut the pool down: wait for it after success; after an error or an interrupt, cancel
     the partitions not started and terminate the workers at once."""
@@ -171,6 +189,7 @@ class _Runner:
         if engine == "dask":
             from distributed import as_completed as dask_completed
 
+            self.stack.enter_context(_dask_logs_silenced())
             client = self.stack.enter_context(self._dask_client(workers, scheduler))
             if scheduler:
                 self.workers = max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
