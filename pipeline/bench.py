@@ -642,13 +642,10 @@ def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, si
         results = json.loads((out_dir / "bench.json").read_text(encoding="utf-8"))
         date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         if only == "scaling":
-            log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
-            results["scaling"] = scaling(records, sizes.scaling_documents) | {"command": command, "date": date}
+            _measure_scaling(results, records, sizes, command, date, log)
         else:
             results["machine"]["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
-            log(f"throughput: {', '.join(modes)} on {len(records)} documents")
-            results["throughput"] = throughput(records, modes, sizes.rounds)
-            results["components"] = {mode: component_times(records, mode) for mode in modes if mode in ("lexicon", "ner")}
+            _measure_throughput(results, records, modes, sizes, log)
             results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
             results |= {"command": command, "date": date}
         results["checks"] = checks(results)
@@ -661,15 +658,12 @@ def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, si
         "corpus": {"name": corpus, "documents": len(records), "words": sum(len(r.text.split()) for r in records)},
         "ner_model": "models/ner" if ner else None, "targets": TARGETS,
     }
-    log(f"throughput: {', '.join(modes)} on {len(records)} documents")
-    results["throughput"] = throughput(records, modes, sizes.rounds)
-    results["components"] = {mode: component_times(records, mode) for mode in modes if mode in ("lexicon", "ner")}
+    _measure_throughput(results, records, modes, sizes, log)
     log("agreement with the stock stack")
     results["agreement"] = agreement(records)
     log(f"memory: extract on {sizes.memory_small} and {sizes.memory_large} generated documents")
     results["memory"] = memory(records, sizes.memory_small, sizes.memory_large)
-    log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
-    results["scaling"] = scaling(records, sizes.scaling_documents) | {"command": command, "date": results["date"]}
+    _measure_scaling(results, records, sizes, command, results["date"], log)
     log(f"graph: {sizes.graph_documents} generated annotated documents; GraphML of {sizes.export_nodes} nodes, {sizes.export_edges} edges")
     results["graph_assembly"] = graph_assembly(sizes.graph_documents)
     export, rss = _in_child(_graphml_export, sizes.export_nodes, sizes.export_edges)
@@ -686,6 +680,19 @@ def run_bench(out_dir: str | Path = "reports", shared: Path = DEFAULT_SHARED, si
             results["profiles"].append(str(path))
     write_report(results, out_dir)
     return results
+
+
+def _measure_throughput(results: dict, records: list[Record], modes: list[str], sizes: Sizes, log: Callable[[str], None]) -> None:
+    """Throughput per pipeline and the time of each step, into results."""
+    log(f"throughput: {', '.join(modes)} on {len(records)} documents")
+    results["throughput"] = throughput(records, modes, sizes.rounds)
+    results["components"] = {mode: component_times(records, mode) for mode in modes if mode in ("lexicon", "ner")}
+
+
+def _measure_scaling(results: dict, records: list[Record], sizes: Sizes, command: str, date: str, log: Callable[[str], None]) -> None:
+    """The scaling runs, into results (with the command and date that took them)."""
+    log(f"scaling: extract on the bench corpus repeated to {sizes.scaling_documents} documents, 1 and 2 workers, Dask")
+    results["scaling"] = scaling(records, sizes.scaling_documents) | {"command": command, "date": date}
 
 
 def checks(results: dict) -> dict:

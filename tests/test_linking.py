@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA
 
 from pipeline.annotate.linking import (
-    LEXICON_SPANS_KEY, UNLINKED_PREFIX, Linker, is_linked, linker_entities, linker_index_dir, linking_form, unlinked_id,
+    LEXICON_SPANS_KEY, UNLINKED_PREFIX, Linker, is_linked, kb_fingerprint, linker_entities, linker_index_dir, linking_form, unlinked_id,
     unlinked_name,
 )
 from pipeline.annotate.nlp import build_tokenizer
@@ -66,7 +66,7 @@ def test_cached_index_links_as_the_one_built_in_memory(tmp_path, small_kb, linke
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
     cached = Linker(small_kb, threshold=0.75)  # builds the index into the per-user cache folder
     [folder] = (tmp_path / "linker").iterdir()
-    assert folder == linker_index_dir(linker_entities(small_kb))
+    assert folder == linker_index_dir(kb_fingerprint(linker_entities(small_kb)))
     assert {p.name for p in folder.iterdir()} >= {"nmslib_index.bin", "tfidf_vectorizer.joblib", "kb.sha256"}
     read = Linker(small_kb, threshold=0.75)  # reads it from there
     texts = [("ventral tegmental areas", "BRAIN_REGION"), ("amygdalar", "BRAIN_REGION"), ("morphines", "DRUG")]

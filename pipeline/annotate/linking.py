@@ -168,9 +168,9 @@ def build_index(aliases: list[str]) -> tuple:
     return vectorizer, vectors, index
 
 
-def linker_index_dir(entities: list[Entity]) -> Path:
-    """The cache folder of the index of these entities (a knowledge base's linker_entities)."""
-    return cache_dir() / "linker" / kb_fingerprint(entities)[:32]
+def linker_index_dir(fingerprint: str) -> Path:
+    """The cache folder of the index of a knowledge base with this kb_fingerprint."""
+    return cache_dir() / "linker" / fingerprint[:32]
 
 
 def write_linker_index(kb: KnowledgeBase, directory: str | Path | None = None) -> Path:
@@ -184,7 +184,8 @@ def write_linker_index(kb: KnowledgeBase, directory: str | Path | None = None) -
     entities = linker_entities(kb)
     aliases = sorted(ScispacyKnowledgeBase(entities).alias_to_cuis)
     vectorizer, vectors, index = build_index(aliases)
-    directory = Path(directory) if directory is not None else linker_index_dir(entities)
+    fingerprint = kb_fingerprint(entities)
+    directory = Path(directory) if directory is not None else linker_index_dir(fingerprint)
     directory.mkdir(parents=True, exist_ok=True)
     paths = LinkerPaths.from_directory(directory)
     with atomic_open(paths.concept_aliases_list) as handle:
@@ -197,7 +198,7 @@ def write_linker_index(kb: KnowledgeBase, directory: str | Path | None = None) -
     with atomic_path(paths.ann_index) as tmp:
         index.saveIndex(str(tmp), save_data=False)
     with atomic_open(directory / FINGERPRINT_FILE) as handle:
-        handle.write(kb_fingerprint(entities) + "\n")
+        handle.write(fingerprint + "\n")
     return directory
 
 
@@ -230,9 +231,10 @@ class Linker:
 
         scispacy_kb = ScispacyKnowledgeBase(self.entities)
         if self.cached:
-            directory = linker_index_dir(self.entities)
-            fingerprint = directory / FINGERPRINT_FILE
-            if not (fingerprint.is_file() and fingerprint.read_text().strip() == kb_fingerprint(self.entities)):
+            fingerprint = kb_fingerprint(self.entities)
+            directory = linker_index_dir(fingerprint)
+            written = directory / FINGERPRINT_FILE
+            if not (written.is_file() and written.read_text().strip() == fingerprint):
                 write_linker_index(self.kb, directory)
             paths = LinkerPaths.from_directory(directory)
             aliases, vectorizer = paths.get_concept_aliases(), paths.get_tfidf_vectorizer()

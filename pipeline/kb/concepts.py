@@ -18,9 +18,9 @@ from typing import Iterable
 
 from pipeline.errors import KnowledgeBaseError
 from pipeline.files.atomic import atomic_open
-from pipeline.resources import MODELS_DIR
 from pipeline.kb.alias_rules import AliasRule, read_alias_rules
 from pipeline.kb.resolutions import Resolution, read_resolutions
+from pipeline.resources import MODELS_DIR
 
 LABELS = ("BRAIN_REGION", "NEURAL_SYSTEM", "NEUROCHEMICAL", "RECEPTOR", "SYMPTOM", "DRUG", "DISORDER")
 LIST_COLUMNS = ("synonyms", "abbreviations", "abbreviations_if_defined", "part_of", "member_of", "is_a", "xrefs")
