@@ -145,6 +145,19 @@ def test_short_forms_follow_the_entity_of_their_long_form(small_nlp):
     assert not [f for f in found if f[0] == "OCT"]   # an NER span on a short form whose long form is no entity
 
 
+def test_unlinked_brain_regions_on_short_forms_of_other_things_are_dropped(small_nlp):
+    text = ("Tumours rich in carbonic anhydrase (CA) IX were hypoxic; CA IX staining and the TP assay "
+            "predicted survival, as did HPRT deficiency (hypoxanthine phosphoribosyltransferase (HPRT)).")
+    doc = small_nlp.get_pipe("abbreviation_detector")(small_nlp.make_doc(text))
+    index = {t.text: t.i for t in doc}  # the last occurrence of each word
+    doc.spans[LEXICON_SPANS_KEY] = []
+    doc.ents = [Span(doc, index["CA"], index["CA"] + 2, label="BRAIN_REGION"),   # "CA IX", where CA is carbonic anhydrase
+                Span(doc, index["TP"], index["TP"] + 1, label="BRAIN_REGION"),   # a short form no document defines
+                Span(doc, index["deficiency"] - 1, index["deficiency"] + 1, label="DISEASE")]
+    ents = EntityMerger(ner_labels=["BRAIN_REGION", "CHEMICAL", "DISEASE"])(doc).ents
+    assert [(e.text, e.label_) for e in ents] == [("HPRT deficiency", "DISORDER")]  # a disease may hold a gene's short form
+
+
 def test_unknown_policy_is_refused():
     with pytest.raises(UnknownMergePolicy, match="use one of ner_decides, longest, ner_first, lexicon_first"):
         EntityMerger("union")

@@ -45,7 +45,9 @@ concept, source "lexicon"). Other kept NER spans have source "ner"; their concep
 comes from the linker (linking.py) when one is given. One the linker cannot place that
 widens a single lexicon entity of its types takes that entity's concept: "dorsolateral
 BNST" is a mention of the BNST, as the concept matcher makes "contralateral dorsal
-hypothalamus" one of the hypothalamus. The others stay unlinked (NC:unlinked:...).
+hypothalamus" one of the hypothalamus. The others stay unlinked (NC:unlinked:...), except
+a brain region that is a short form alone ("TP", "NSCs"; outside neuroscience the NER
+takes such tokens for regions): it names nothing known, and is dropped.
 A linked span takes its concept's type (a CHEMICAL linked to dopamine is a
 NEUROCHEMICAL, a BRAIN_REGION span "limbic" linked to the limbic system keeps that
 concept's type); an unlinked CHEMICAL is a DRUG, an unlinked DISEASE a DISORDER
@@ -261,7 +263,7 @@ class EntityMerger:
         """The kept NER span with its concept, typed by it (see the module docstring); None
         for an unlinked chemical or disease that does not look like a specific name."""
         concept_id = self._widened_concept(span, concept_id)
-        if not is_linked(concept_id) and (linking_form(span.text) in self.never or (
+        if not is_linked(concept_id) and (linking_form(span.text) in self.never or _is_unknown_short_form(span) or (
                 span.label_ in GAP_FILLING_LABELS and not names_a_specific(span.label_, span.text))):
             return None
         label = self.concept_types.get(concept_id) if is_linked(concept_id) else None
@@ -294,6 +296,15 @@ def _trimmed(span: Span, lexicon: list[Span], rejected: Iterable[Span]) -> Span 
     if start == end:
         return None
     return span if (start, end) == (span.start, span.end) else Span(doc, start, end, label=span.label)
+
+
+def _is_unknown_short_form(span: Span) -> bool:
+    """Whether an unlinked BRAIN_REGION span is one short form alone ("TP", "NSCs"): what it
+    stands for is nowhere, since a short form the document defines takes its long form's
+    entity (follow_long_forms). Outside neuroscience the NER takes such tokens for brain
+    regions (AnatEM devel). Chemicals and diseases keep theirs ("MPTP", "IDDM"), which are
+    mostly right."""
+    return span.label_ == "BRAIN_REGION" and len(span) == 1 and is_short_form(span.text.removesuffix("s"))
 
 
 def names_a_specific(label: str, text: str) -> bool:
@@ -341,7 +352,9 @@ def repeat_names(doc: Doc, spans: list[Span]) -> list[Span]:
 def follow_long_forms(doc: Doc, spans: list[Span]) -> list[Span]:
     """Short forms take the entity of their long form: "atrial fibrillation (AF)" makes every
     "AF" of the document that entity's label and concept, and an NER span on a short form
-    whose long form is no entity ("optical coherence tomography (OCT)") is dropped. Lexicon
+    whose long form is no entity ("optical coherence tomography (OCT)") is dropped, as is an
+    unlinked NER brain region that holds one ("CA IX" where CA is carbonic anhydrase; a
+    disease may hold a gene's short form: "HPRT deficiency"). Lexicon
     entities on short forms stand (the concept matcher has already decided them)."""
     by_end = {span.end: span for span in spans}
     by_start = {span.start: span for span in spans}
@@ -351,10 +364,12 @@ def follow_long_forms(doc: Doc, spans: list[Span]) -> list[Span]:
         here = by_start.get(short.start)
         exact = here is not None and here.end == short.end
         if entity is None:
-            if exact and here._.concept_source == SOURCE_NER:
-                spans.remove(here)
-                del by_start[short.start]
-                for i in range(here.start, here.end):
+            holder = taken.get(short.start)
+            if holder is not None and holder._.concept_source == SOURCE_NER and (
+                    exact or (holder.label_ == "BRAIN_REGION" and not is_linked(holder.kb_id_))):
+                spans.remove(holder)
+                by_start.pop(holder.start, None)
+                for i in range(holder.start, holder.end):
                     del taken[i]
             continue
         if exact and here._.concept_source != SOURCE_NER:
