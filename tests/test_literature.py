@@ -211,9 +211,16 @@ def test_words_of_an_instrument_name_are_no_mentions(lexicon_nlp):
     ("Neurons in the left putamen were imaged.", "putamen", "UBERON:0001874"),
     ("Fos was counted in the lateral CeA after CeA lesions.", "lateral CeA", "UBERON:0002883"),
     ("Antalarmin was infused into the NAc shell but not the CeA.", "CeA", "UBERON:0002883"),  # "CeA." is two tokens
+    ("Ventral tegmental area (VTA)-projecting neurons of the PFC fired.", "VTA", "UBERON:0002691"),
+    ("Locus coeruleus (LC)-lesioned rats showed fewer signs.", "LC", "UBERON:0002148"),
 ])
 def test_region_names_joined_to_other_words(lexicon_nlp, text, surface, concept_id):
     assert concept_of(lexicon_nlp, text, surface)[:1] == [concept_id]
+
+
+def test_stereo_descriptors_stay_inside_chemical_names(lexicon_nlp):
+    doc = lexicon_nlp.make_doc("(S)-ketamine, (2R,6R)-HNK and (+)-MK-801 were compared with (5-HT)-containing cells.")
+    assert {"(S)-ketamine", "(2R,6R)-HNK", "(+)-MK-801", "5-HT"} <= {token.text for token in doc}
 
 
 @pytest.mark.parametrize("title, surface, concept_id", [

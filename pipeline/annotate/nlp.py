@@ -57,7 +57,12 @@ MODIFIER_INFIX = r"(?<=[^\W_]|\))-(?=(?i:" + "|".join(MODIFIER_SUFFIXES) + r")(?
 # An abbreviation in parentheses glued to the word before it, "nucleus(STh)" (common in
 # WhiteText and in some PubMed records), splits as "nucleus ( STh )"; chemical names such
 # as "bis(2-chloroethyl)" or "(+)-MK-801" keep their parentheses.
-GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)|(?<=[^\W_])\)(?=-)"  # ")" ends a token as a suffix, or before a hyphen
+# A short form in parentheses before a hyphen, "(VTA)-projecting", splits as "( VTA ) -
+# projecting": the "(" as a prefix when the parentheses hold two letters or more
+# (ABBREVIATION_PREFIX), the ")" before the hyphen unless a stereo or charge descriptor
+# closes there ("(S)-ketamine", "(2R,6R)-HNK", "(+)-MK-801" stay whole).
+GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)|(?<=[^\W_])(?<!^\([^\W_])(?<!^\([^\W_]{2})(?<!,[^\W_])(?<!,[^\W_]{2})\)(?=-)"  # ")" ends a token as a suffix, or before a hyphen
+ABBREVIATION_PREFIX = r"^\((?=[\w-]*[^\W\d_][\w-]*[^\W\d_][\w-]*\)-)"
 # A slash between two names splits ("dynorphin/kappa", "D1/D2", "5-HT1A/1B"), so that each
 # name can be matched; scispaCy's tokenizer keeps slashes inside tokens. A slash between two
 # numbers stays ("1/2", "mg/kg" keeps letters on both sides and splits harmlessly).
@@ -89,7 +94,7 @@ def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
     """The project's tokenizer, by name, so that a config (the trained NER's) reproduces it.
 
     scispaCy's combined_rule_tokenizer with hyphenated modifiers (MODIFIER_INFIX), glued
-    abbreviations (GLUED_ABBREVIATION_INFIX), slashes between names (SLASH_INFIX),
+    abbreviations (GLUED_ABBREVIATION_INFIX, ABBREVIATION_PREFIX), slashes between names (SLASH_INFIX),
     hyphens before capitalised names and arrows (CAPITAL_HYPHEN_INFIX), hanging hyphens and
     full stops after short forms (SPLIT_SUFFIXES) split off; it also installs the normalised NORMs on the
     vocabulary.
@@ -104,6 +109,8 @@ def create_scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
             tokenizer.infix_finditer = re.compile(f"{MODIFIER_INFIX}|{GLUED_ABBREVIATION_INFIX}|{SLASH_INFIX}|{CAPITAL_HYPHEN_INFIX}|{infixes}").finditer
             suffixes = tokenizer.suffix_search.__self__.pattern
             tokenizer.suffix_search = re.compile(f"{SPLIT_SUFFIXES}|{suffixes}").search
+            prefixes = tokenizer.prefix_search.__self__.pattern
+            tokenizer.prefix_search = re.compile(f"{ABBREVIATION_PREFIX}|{prefixes}").search
         tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
         install_norms(nlp.vocab)
         return tokenizer
