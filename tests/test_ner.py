@@ -106,6 +106,13 @@ def test_ner_decides_drops_lexicon_regions_it_left_out_but_keeps_short_forms():
     assert [e[:2] for e in merged("longest", [], lexicon, text)] == [(1, 4), (6, 7), (8, 10), (11, 12)]
 
 
+def test_ner_decides_keeps_a_conjunct_of_a_region_it_kept():
+    text = "the NAc core and shell , the dorsal root ganglia and morphine"
+    lexicon = [(1, 3, "BRAIN_REGION"), (4, 5, "BRAIN_REGION"), (7, 10, "BRAIN_REGION"), (11, 12, "DRUG")]
+    # "shell" is coordinated with the kept "NAc core"; the dorsal root ganglia, coordinated with a drug, stay out
+    assert [e[:2] for e in merged("ner_decides", [(1, 3, "BRAIN_REGION")], lexicon, text)] == [(1, 3), (4, 5), (11, 12)]
+
+
 def test_chemical_and_disease_spans_are_typed_by_the_concept_they_link_to():
     text = "rats given cocaine or CP-154,526 showed seizures and catatonia"
     doc = build_tokenizer()(text)

@@ -26,7 +26,9 @@
     it out: "dorsal root ganglia" is no brain region in WhiteText), unless it holds a
     short form ("BLA", "NAc shell"): WhiteText, the NER's training corpus, annotates
     almost no short forms, so the NER never learnt them, and the project annotates
-    every one. The lexicon's drugs, neurochemicals, disorders and symptoms are never
+    every one; or unless "and" or "or" joins it to a kept entity of its label ("shell"
+    in "NAc core and shell" where the NER took "NAc core": a conjunct of the concept
+    matcher, coordination.py). The lexicon's drugs, neurochemicals, disorders and symptoms are never
     dropped: they follow the project's guidelines, which BC5CDR does not (drug classes,
     peptides, behaviours; dropping those the NER leaves out: BC5CDR devel +0.01, gold
     corpus -0.03 strict F1). A CHEMICAL or DISEASE span is kept by the same rules as a
@@ -73,7 +75,7 @@ from spacy.util import minibatch
 
 from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.concept_matcher import LATERALITY, REJECTED_SPANS_KEY
-from pipeline.annotate.coordination import COORDINATORS
+from pipeline.annotate.coordination import CLAUSE_COORDINATORS, COORDINATORS
 from pipeline.annotate.linking import LEXICON_SPANS_KEY, THRESHOLD, Linker, is_linked, link_types, linking_form, unlinked_ids, unlinked_type
 from pipeline.resources import MODELS_DIR
 
@@ -257,7 +259,7 @@ class EntityMerger:
             for other in overlapped:
                 merged.remove(other)
             merged.append(span)
-        return merged
+        return merged + _coordinated_with(lexicon, merged, self.ner_labels)
 
     def _ner_span(self, span: Span, concept_id: str) -> Span | None:
         """The kept NER span with its concept, typed by it (see the module docstring); None
@@ -270,6 +272,21 @@ class EntityMerger:
         span = Span(span.doc, span.start, span.end, label=label or unlinked_type(span.label_), kb_id=concept_id)
         span._.concept_source = SOURCE_NER
         return span
+
+
+def _coordinated_with(lexicon: list[Span], kept: list[Span], labels: frozenset[str]) -> list[Span]:
+    """The lexicon entities of the NER's labels, left out, that a coordinator joins to a kept
+    entity of their label ("shell" in "NAc core and shell", where the NER took "NAc core"):
+    a conjunct stands or falls with what it is coordinated with."""
+    kept_tokens = _by_token(kept)
+    ends = {span.end: span.label for span in kept}
+    starts = {span.start: span.label for span in kept}
+    return [
+        span for span in lexicon
+        if span.label_ in labels and not _overlapped(span, kept_tokens) and span.start >= 2 and span.end < len(span.doc)
+        and (ends.get(span.start - 1) == span.label and span.doc[span.start - 1].lower_ in CLAUSE_COORDINATORS
+             or starts.get(span.end + 1) == span.label and span.doc[span.end].lower_ in CLAUSE_COORDINATORS)
+    ]
 
 
 def _trimmed(span: Span, lexicon: list[Span], rejected: Iterable[Span]) -> Span | None:
