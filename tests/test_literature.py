@@ -152,6 +152,12 @@ def test_withdrawal_with_no_substance_stays_generic(lexicon_nlp):
     assert concept_of(lexicon_nlp, "Withdrawal is a negative reinforcer.", "Withdrawal") == ["MESH:D013375"]
 
 
+def test_a_named_general_kind_is_not_resolved(lexicon_nlp):
+    text = "Rats received escalating oxycodone. Drug abstinence, like drug withdrawal in people, raised anxiety."
+    assert concept_of(lexicon_nlp, text, "Drug abstinence") == ["MESH:D013375"]
+    assert concept_of(lexicon_nlp, text, "drug withdrawal") == ["MESH:D013375"]
+
+
 def test_a_substance_before_dependence_is_one_mention_of_its_dependence(lexicon_nlp):
     mentions = found(lexicon_nlp, "Ketamine infusions were given. Diazepam dependence and dependence on oxycodone were both common.")
     assert ("Diazepam dependence", "DISORDER", "MESH:D019966") in mentions  # no benzodiazepine dependence concept: generic

@@ -19,6 +19,9 @@ DISORDER):
    mentioned first);
 5. else the mention keeps its generic concept.
 
+A mention that names the general kind itself ("drug withdrawal", "drug abstinence",
+"substance dependence": GENERAL_WORDS first) is no bare mention and keeps its concept.
+
 The mention's label becomes the resolved concept's type. Where the table says the generic
 concept `joins`, a DRUG mention right before the mention that resolves it becomes part of
 it ("heroin dependence": one mention of opioid dependence); otherwise spans do not change
@@ -38,6 +41,7 @@ from pipeline.annotate.concept_matcher import SOURCE_LEXICON  # noqa: F401  (reg
 from pipeline.kb import KnowledgeBase
 
 OBJECT_WORDS = frozenset({"of", "from", "on", "to"})  # "withdrawal from morphine", "dependence on heroin"
+GENERAL_WORDS = frozenset({"drug", "drugs", "substance", "substances"})  # "drug abstinence", "substance dependence": no one substance
 
 
 @Language.factory("concept_resolver", requires=["doc.ents"], assigns=["doc.ents"])
@@ -79,7 +83,7 @@ class ConceptResolver:
         resolved: list[Span] = []
         for ent in ents:
             choices = self.table.get(ent.kb_id_)
-            if not choices:
+            if not choices or ent[0].lower_ in GENERAL_WORDS:  # "drug withdrawal" names the general kind
                 resolved.append(ent)
                 continue
             before = resolved[-1] if resolved and resolved[-1].end == ent.start and resolved[-1].label_ == "DRUG" else None
