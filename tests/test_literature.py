@@ -39,6 +39,14 @@ def test_a_short_form_inside_a_name_takes_the_whole_name_and_keeps_it(lexicon_nl
     assert [c for t, _, c in mentions if t == "HPA"] == ["NC:hpa_axis", "NC:hpa_axis"]
 
 
+def test_a_short_form_in_brackets_inside_a_name(lexicon_nlp):
+    text = ("Stress engages the brain and the adrenal glands (that is, the hypothalamo-pituitary-adrenal [HPA] axis). "
+            "HPA activity then returns to baseline.")
+    mentions = found(lexicon_nlp, text)
+    assert ("hypothalamo-pituitary-adrenal", "NEURAL_SYSTEM", "NC:hpa_axis") in mentions
+    assert [m for m in mentions if m[0] == "HPA"] == [("HPA", "NEURAL_SYSTEM", "NC:hpa_axis")] * 2
+
+
 def test_a_short_form_inside_a_name_means_the_first_part_elsewhere(lexicon_nlp):
     text = "We recorded from the nucleus accumbens (NAc) shell; NAc neurons fired in bursts."
     mentions = found(lexicon_nlp, text)

@@ -45,6 +45,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.coordination import conjunct_spans
 from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, Collision, Pattern, ResolvedPatterns, resolve_patterns, tokenize_patterns
 from pipeline.kb import DEFAULT_KB_DIR, AliasRule, Concept, KnowledgeBase, load_kb
@@ -54,6 +55,8 @@ SOURCE_LEXICON = "lexicon"
 REJECTED_SPANS_KEY = "lexicon_rejected"  # doc.spans: what the sense rules kept from being mentions
 BLOCKED = "neuroconcepts:blocked"  # the matcher key of blocked phrases
 MAX_INTERRUPTED_HEAD = 2  # words after "(SHORT)" that may complete an interrupted name
+MAX_BRACKETED_LONG_FORM = 8  # words before "[SHORT]" tried as its long form (scispaCy's detector reads parentheses only)
+CLOSING = {"(": ")", "[": "]"}
 GROUP_SIZE = re.compile(r"\s*[,;]\s*[nN]\s*=")  # what follows a group's label: "(MT, n = 30)"
 STATE_FILE = "state.msgpack"  # the file ConceptMatcher.to_disk writes into its folder: knowledge base and patterns
 # Words after which a noun phrase ends: an alias matched only as a noun (alias rule noun_only)
@@ -317,39 +320,56 @@ class ConceptMatcher:
         return span
 
     def _interrupted_names(self, doc: Doc, spans: list[Span]) -> tuple[list[Span], dict[str, tuple[str, Span]]]:
-        """Names interrupted by their short form, "hypothalamic–pituitary–adrenal (HPA) axis": spans
-        of the whole name's concept for the part before the parenthesis and for the short form,
-        and the short form's meaning in the rest of the document ({short: (concept id, long
-        form)}): the concept of the part before the parenthesis when it names one ("kappa
-        opioid receptor (KOR) system": KOR is the receptor elsewhere), else the whole name's."""
+        """Names interrupted by their short form, "hypothalamic–pituitary–adrenal (HPA) axis" or,
+        inside parentheses, "(i.e., the hypothalamic-pituitary-adrenal [HPA] axis)": spans
+        of the whole name's concept for the part before the parenthesis or bracket and for the
+        short form, and the short form's meaning in the rest of the document ({short: (concept
+        id, long form)}): the concept of the part before the parenthesis when it names one
+        ("kappa opioid receptor (KOR) system": KOR is the receptor elsewhere), else the whole name's."""
         found, defined = [], {}
         named = {(span.start, span.end): span for span in spans}
-        pairs = {(short._.long_form.start, short._.long_form.end, short.start, short.end): (short._.long_form, short)
+        pairs = {(short._.long_form.start, short._.long_form.end, short.start, short.end): [(short._.long_form, short)]
                  for short in doc._.abbreviations if short._.long_form.end + 1 == short.start}
         for span in spans:  # "κ-opioid receptor (KOR)": a pair the detector misses (Greek letters), known to the knowledge base
             twin = named.get((span.end + 1, span.end + 2))
             if twin is not None and twin.kb_id_ == span.kb_id_ and doc[span.end].text == "(":
-                pairs.setdefault((span.start, span.end, twin.start, twin.end), (doc[span.start:span.end], doc[twin.start:twin.end]))
-        for long_form, short in pairs.values():
-            if short.end >= len(doc) or doc[short.end].text != ")":
-                continue
-            # the name may begin before the long form, with a name joined by a slash ("dynorphin/kappa opioid receptor (KOR) system")
-            starts = [long_form.start - 2] if long_form.start >= 2 and doc[long_form.start - 1].text == "/" else []
-            for start, length in ((start, length) for start in [*starts, long_form.start] for length in range(MAX_INTERRUPTED_HEAD, 0, -1)):
-                head = doc[short.end + 1:short.end + 1 + length]
-                if len(head) != length or any(t.is_sent_start or t.is_punct for t in head):
-                    continue
-                words = [t.text for t in doc[start:long_form.end]]
-                concept_id = next(iter(self.concepts_named(tuple(words + [t.text for t in head]))), None)
-                if concept_id is None:
-                    continue
-                found.append(self._span(doc, start, long_form.end, concept_id))
-                found.append(self._span(doc, short.start, short.end, concept_id))
-                found[-1]._.long_form = long_form
-                own = named.get((long_form.start, long_form.end))
-                defined.setdefault(short.text, (own.kb_id_ if own is not None else concept_id, long_form))
-                break
+                pairs.setdefault((span.start, span.end, twin.start, twin.end), [(doc[span.start:span.end], doc[twin.start:twin.end])])
+        # "[HPA]", which scispaCy's detector does not read: long forms of every length before it, longest first
+        for i in numpy.flatnonzero(doc.to_array(ORTH) == self.vocab.strings["["]).tolist():
+            if i + 2 < len(doc) and doc[i + 2].text == "]" and is_short_form(doc[i + 1].text):
+                short = doc[i + 1:i + 2]
+                pairs[(i, i, short.start, short.end)] = [
+                    (doc[start:i], short) for start in range(max(0, i - MAX_BRACKETED_LONG_FORM), i)
+                    if not any(t.is_sent_start for t in doc[start + 1:i + 1])
+                ]
+        for candidates in pairs.values():
+            for long_form, short in candidates:
+                if self._interrupted_name(doc, long_form, short, named, found, defined):
+                    break
         return found, defined
+
+    def _interrupted_name(self, doc: Doc, long_form: Span, short: Span, named: dict, found: list[Span], defined: dict) -> bool:
+        """Whether long_form, short form and the words after its closing parenthesis or bracket
+        name a concept; its spans go into found and the short form's meaning into defined."""
+        if short.end >= len(doc) or doc[short.end].text != CLOSING.get(doc[short.start - 1].text):
+            return False
+        # the name may begin before the long form, with a name joined by a slash ("dynorphin/kappa opioid receptor (KOR) system")
+        starts = [long_form.start - 2] if long_form.start >= 2 and doc[long_form.start - 1].text == "/" else []
+        for start, length in ((start, length) for start in [*starts, long_form.start] for length in range(MAX_INTERRUPTED_HEAD, 0, -1)):
+            head = doc[short.end + 1:short.end + 1 + length]
+            if len(head) != length or any(t.is_sent_start or t.is_punct for t in head):
+                continue
+            words = [t.text for t in doc[start:long_form.end]]
+            concept_id = next(iter(self.concepts_named(tuple(words + [t.text for t in head]))), None)
+            if concept_id is None:
+                continue
+            found.append(self._span(doc, start, long_form.end, concept_id))
+            found.append(self._span(doc, short.start, short.end, concept_id))
+            found[-1]._.long_form = long_form
+            own = named.get((long_form.start, long_form.end))
+            defined.setdefault(short.text, (own.kb_id_ if own is not None else concept_id, long_form))
+            return True
+        return False
 
     def _defined_abbreviations(self, doc: Doc, spans: list[Span]) -> tuple[dict[str, tuple[str, Span]], set[str]]:
         """Short forms the document defines: {short: (concept id, long form)}, and those it
