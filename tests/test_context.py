@@ -80,6 +80,8 @@ def test_a_clause_after_but_is_not_negated(context_nlp):
     "NO synthase in the [cerebellum] and [glutamate] were measured.",
     "We asked whether or not [nicotine] alters [anxiety].",
     "Relapse was no less than in the [morphine] group, not unlike [heroin] users.",
+    "[Withdrawal] was precipitated with and without [clonidine] in the [LC].",
+    "Rats with or without [morphine] pretreatment showed [jumping].",
 ])
 def test_pseudo_triggers_and_acronyms_are_not_negation_cues(context_nlp, marked):
     assert negated(context_nlp, marked) == []

@@ -110,6 +110,7 @@ TRIGGERS = {
     "pseudo": (
         "not only", "did not only", "not just", "not necessarily", "whether or not", "no doubt", "not until",
         "no sooner than", "no less than", "not unlike", "no more than", "less likely", "more likely", "not inferior",
+        "with and without", "with or without",
     ),
     "termination": (
         "but", "however", "although", "though", "whereas", "while", "yet", "in contrast", "instead", ", which", "when",
