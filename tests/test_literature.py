@@ -160,6 +160,12 @@ def test_withdrawal_with_no_substance_stays_generic(lexicon_nlp):
     assert concept_of(lexicon_nlp, "Withdrawal is a negative reinforcer.", "Withdrawal") == ["MESH:D013375"]
 
 
+def test_withdrawal_after_several_substances_stays_generic(lexicon_nlp):
+    text = "Nicotine, oxycodone and cocaine abstinence all lowered dopamine; oxycodone and fentanyl withdrawal raised anxiety."
+    assert concept_of(lexicon_nlp, text, "abstinence") == ["MESH:D013375"]
+    assert concept_of(lexicon_nlp, text, "withdrawal") == ["NC:opioid_withdrawal_syndrome"]  # two opioids: one substance class
+
+
 def test_a_named_general_kind_is_not_resolved(lexicon_nlp):
     text = "Rats received escalating oxycodone. Drug abstinence, like drug withdrawal in people, raised anxiety."
     assert concept_of(lexicon_nlp, text, "Drug abstinence") == ["MESH:D013375"]

@@ -19,6 +19,10 @@ DISORDER):
    mentioned first);
 5. else the mention keeps its generic concept.
 
+A DRUG right before the mention decides only when it is the one substance there: after
+coordinated substances that resolve differently ("ethanol, morphine and cocaine
+abstinence") the mention keeps its generic concept.
+
 A mention that names the general kind itself ("drug withdrawal", "drug abstinence",
 "substance dependence": GENERAL_WORDS first) is no bare mention and keeps its concept.
 
@@ -41,6 +45,7 @@ from pipeline.annotate.concept_matcher import SOURCE_LEXICON  # noqa: F401  (reg
 from pipeline.kb import KnowledgeBase
 
 OBJECT_WORDS = frozenset({"of", "from", "on", "to"})  # "withdrawal from morphine", "dependence on heroin"
+COORDINATION = frozenset({",", "and", "or"})  # what joins coordinated substances before a generic mention
 GENERAL_WORDS = frozenset({"drug", "drugs", "substance", "substances"})  # "drug abstinence", "substance dependence": no one substance
 
 
@@ -48,6 +53,18 @@ GENERAL_WORDS = frozenset({"drug", "drugs", "substance", "substances"})  # "drug
 def make_concept_resolver(nlp: Language, name: str) -> "ConceptResolver":
     """The resolver over the concept matcher's knowledge base."""
     return ConceptResolver(nlp.get_pipe("concept_matcher").kb, name)
+
+
+def _coordinated_drugs(mentions: list[Span]) -> list[Span]:
+    """The last mention, a DRUG, with the DRUG mentions a coordinator or comma joins to it
+    ("ethanol, morphine and cocaine" before "abstinence")."""
+    drugs = [mentions[-1]]
+    for mention in reversed(mentions[:-1]):
+        between = mention.doc[mention.end:drugs[-1].start]
+        if mention.label_ != "DRUG" or not 1 <= len(between) <= 2 or any(t.lower_ not in COORDINATION for t in between):
+            break
+        drugs.append(mention)
+    return drugs
 
 
 class ConceptResolver:
@@ -87,6 +104,9 @@ class ConceptResolver:
                 resolved.append(ent)
                 continue
             before = resolved[-1] if resolved and resolved[-1].end == ent.start and resolved[-1].label_ == "DRUG" else None
+            if before is not None and len({self._resolved(choices, d.kb_id_) for d in _coordinated_drugs(resolved)}) > 1:
+                resolved.append(ent)  # "ethanol, morphine and cocaine abstinence": several substances, no one of them
+                continue
             if before is not None:  # "heroin dependence", "ketamine withdrawal": that drug decides
                 concept_id = self._resolved(choices, before.kb_id_) or ent.kb_id_
                 if ent.kb_id_ in self.joining:
