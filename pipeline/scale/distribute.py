@@ -213,7 +213,8 @@ class _Runner:
             except (OSError, ValueError) as err:
                 raise RunError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({err})") from None
         cluster = self.stack.enter_context(LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40,
+            # the workers' own loggers too: after an interrupt a worker logs the lost scheduler as an ERROR
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL,
         ))
         return Client(cluster)
 
