@@ -225,3 +225,78 @@ def test_region_names_joined_to_other_words(lexicon_nlp, text, surface, concept_
 ])
 def test_names_in_title_case(lexicon_nlp, title, surface, concept_id):
     assert concept_of(lexicon_nlp, title, surface)[:1] == [concept_id]
+
+
+# 9. Receptors, neurochemicals and neural systems on abstracts the project was never tuned on
+#    (issue 12, second reading: receptor short forms, subunits, cell groups)
+
+def test_a_short_form_defined_after_a_longer_name_means_it_everywhere(lexicon_nlp):
+    # the abbreviation detector's long form is the end of the mention ("nicotinic acetylcholine
+    # receptors" of "neuronal nicotinic acetylcholine receptors"); the short form was dropped
+    text = ("Habenular neurons express neuronal nicotinic acetylcholine receptors (nAChRs). "
+            "Chronic nicotine upregulated nAChRs in the interpeduncular nucleus.")
+    assert concept_of(lexicon_nlp, text, "nAChRs") == ["NC:nicotinic_acetylcholine_receptor"] * 2
+    text = "Restraint activates the hypothalamic paraventricular nucleus (PVN), and PVN neurons release CRF."
+    assert concept_of(lexicon_nlp, text, "PVN") == ["UBERON:0001930"] * 2
+
+
+def test_a_serial_comma_before_the_last_conjunct_keeps_the_list(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Neuropeptide Y acts on Y1, Y2, and Y5 receptors in the amygdala.")
+    assert ("Y1", "RECEPTOR", "NC:npy_y1_receptor") in mentions
+    assert ("Y2", "RECEPTOR", "NC:npy_y2_receptor") in mentions
+    assert ("Y5 receptors", "RECEPTOR", "NC:npy_y5_receptor") in mentions
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Blocking alpha6beta2 in the habenula relieved anxiety in withdrawn mice.", "alpha6beta2", "NC:alpha6beta2_nachr"),
+    ("Varenicline binds alpha4beta2* with high affinity in the VTA.", "alpha4beta2*", "NC:alpha4beta2_nachr"),
+    ("Estradiol acts through ERalpha in the medial amygdala.", "ERalpha", "NC:estrogen_receptor_alpha"),
+])
+def test_greek_letters_of_a_short_form_spelled_out(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_a_bare_nicotinic_subunit_needs_a_nicotinic_context(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Aversion to high nicotine doses depends on α5 and β4 in the habenula.")
+    assert ("α5", "RECEPTOR", "NC:chrna5") in mentions
+    assert ("β4", "RECEPTOR", "NC:chrnb4") in mentions
+    assert [m for m in found(lexicon_nlp, "The α5 and β4 chains of integrin bind fibronectin.") if m[1] == "RECEPTOR"] == []
+
+
+def test_hpa_without_axis_is_the_axis_near_stress_hormone_words(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Chronic restraint blunted HPA responses to a novel stressor.", "HPA") == ["NC:hpa_axis"]
+    assert concept_of(lexicon_nlp, "Infants with HPA had raised blood phenylalanine.", "HPA") == []
+
+
+def test_glucocorticoid_and_mineralocorticoid_receptor_short_forms_near_corticosteroid_words(lexicon_nlp):
+    text = "Corticosterone occupies MRs at rest and GRs at the circadian peak."
+    assert concept_of(lexicon_nlp, text, "MRs") == ["HGNC:7979"]
+    assert concept_of(lexicon_nlp, text, "GRs") == ["HGNC:7978"]
+    assert concept_of(lexicon_nlp, "MR imaging showed hippocampal atrophy in these patients.", "MR") == []
+
+
+def test_bare_orexin_receptor_short_forms(lexicon_nlp):
+    text = "The antagonist blocked OX1 and OX2 with equal potency."
+    assert concept_of(lexicon_nlp, text, "OX1") == ["HGNC:4848"]
+    assert concept_of(lexicon_nlp, text, "OX2") == ["NC:orexin_2_receptor"]
+    assert concept_of(lexicon_nlp, "The OX2 glycoprotein is expressed on thymocytes.", "OX2") == []
+    # a short form inside a compound's code name is no mention of the receptor
+    assert [m for m in found(lexicon_nlp, "Intra-VTA TCS-OX2-29 reduced orexin-driven seeking.") if m[1] == "RECEPTOR"] == []
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Stress recruits cannabinoid type I receptors in the basolateral amygdala.", "cannabinoid type I receptors", "HGNC:2159"),
+    ("Corticosterone binds type 2 corticosteroid receptors in the hippocampus.", "type 2 corticosteroid receptors", "HGNC:7978"),
+    ("The serotonin-1A agonist buspirone reduced anxiety in abstinent rats.", "serotonin-1A", "HGNC:5286"),
+    ("Ketamine blocks N-methyl-d-aspartate receptors on interneurons.", "N-methyl-d-aspartate receptors", "NC:nmda_receptor"),
+    ("Ethanol inhibits the N-methyl-D-aspartic acid receptor in the hippocampus.", "N-methyl-D-aspartic acid receptor", "NC:nmda_receptor"),
+    ("ORL1, once called the OP4 receptor, binds nociceptin.", "OP4 receptor", "HGNC:8155"),
+])
+def test_receptor_name_variants(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_a_letter_named_peptide_is_not_the_name_and_an_article(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Work on orexin a decade ago linked it to arousal.", "orexin") == ["NC:orexin"]
+    assert concept_of(lexicon_nlp, "Orexin A excites locus coeruleus neurons.", "Orexin A") == ["NC:orexin_a"]
+

@@ -17,7 +17,9 @@ Beyond single names, following the project's annotation guidelines
   form means the part before the parenthesis when that names a concept of its own
   ("kappa opioid receptor (KOR) system": KOR is the receptor), else the whole name;
 - coordinated heads are split, one concept per conjunct (coordination.py);
-- a short form labelling a group of subjects, "(MT, n = 30)", is not a mention;
+- a short form labelling a group of subjects, "(MT, n = 30)", or part of a compound's code
+  name ("TCS-OX2-29") is not a mention, nor a letter-named concept whose letter is the
+  article ("orexin a large body");
 - alias rules (models/kb/alias_rules.tsv) keep an alias to sentences with a context word,
   keep it from following some words or mentions ("noradrenergic hyperactivity"), keep a
   drug class to its uses as a noun ("opioids", not "opioid therapy"), or block a phrase
@@ -116,6 +118,13 @@ def _in_instrument_name(doc: Doc, span: Span) -> bool:
         if not token.text[:1].isupper():
             return False
     return False
+
+
+def _in_code_name(doc: Doc, end: int) -> bool:
+    """Whether a short form ending at `end` is joined by a hyphen to a number after it, as part of a
+    compound's code name: the OX2 of the antagonist "TCS-OX2-29" is no mention of the receptor."""
+    return (end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_
+            and not doc[end].whitespace_ and doc[end + 1].text.isdigit())
 
 
 def _is_group_label(doc: Doc, span: Span, text: str) -> bool:
@@ -218,6 +227,14 @@ class ConceptMatcher:
         for kind, matcher in ((SYNONYM, self.synonyms), (ABBREVIATION, self.abbreviations)):
             for match_id, start, end in matcher(doc):
                 if any(doc[i].is_sent_start for i in range(start + 1, end)):
+                    continue
+                if kind == ABBREVIATION and _in_code_name(doc, end):
+                    out_of_context.append(self._span(doc, start, end, strings[match_id]))
+                    continue
+                if kind == SYNONYM and end - start > 1 and doc[end - 1].text == "a":
+                    # a letter-named concept ("orexin A", "protein kinase A") ends in the article
+                    # when written in lower case: "hypocretin/orexin a large body of evidence"
+                    out_of_context.append(self._span(doc, start, end, strings[match_id]))
                     continue
                 (spans if self._in_context(doc, kind, start, end) else out_of_context).append(self._span(doc, start, end, strings[match_id]))
         spans = filter_spans(spans)
@@ -362,6 +379,12 @@ class ConceptMatcher:
             concept = by_end.get(long_form.end)
             if concept is not None and concept.start >= long_form.start:
                 defined.setdefault(short.text, (concept.kb_id_, long_form))
+            elif concept is not None and concept.label_ != BLOCKED:
+                # the mention overruns the detector's long form to the left ("neuronal [nicotinic
+                # acetylcholine receptors] (nAChRs)", "hypothalamic [paraventricular nucleus] (PVN)"):
+                # the short form means the long form's own concept if it names one, else the mention's
+                own = self.concepts_named(tuple(t.text for t in long_form))
+                defined.setdefault(short.text, (own[0] if len(own) == 1 else concept.kb_id_, long_form))
             elif short.text not in defined:
                 undefined.add(short.text)
         # "nucleus locus coeruleus (LC)" where the detector found no pair, or a pair whose long

@@ -9,7 +9,8 @@ that name with its modifier replaced (D1 receptors), and when the knowledge base
 name, of the same type, the conjunct becomes a mention of it. Only the conjunct's own words
 are the mention (corpora/gold/GUIDELINES.md, rule 5); a hanging hyphen ("mu-") stays out.
 
-Conjuncts are read leftwards through lists ("CRF1, CRF2 and CRF3 receptors") and
+Conjuncts are read leftwards through lists ("CRF1, CRF2 and CRF3 receptors", with or without a
+serial comma before the last coordinator: "Y1, Y2, and Y5 receptors") and
 rightwards after the name ("core and shell"), up to MAX_CONJUNCT_TOKENS words each, never
 across a sentence start or another mention.
 """
@@ -77,6 +78,8 @@ def conjunct_spans(
         position = span.start  # leftwards: "X1, X2 and NAME"
         while position >= 2 and doc[position - 1].lower_ in COORDINATORS and not doc[position].is_sent_start:
             coordinator = position - 1
+            if doc[coordinator].lower_ in CLAUSE_COORDINATORS and coordinator >= 2 and doc[coordinator - 1].text == ",":
+                coordinator -= 1  # the serial comma: "Y1, Y2, and Y5 receptors"
             match = next((m for length in range(MAX_CONJUNCT_TOKENS, 0, -1)
                           if (m := conjunct(coordinator - length, coordinator, name, span.label_, True))), None)
             if match is None:
