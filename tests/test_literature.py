@@ -300,3 +300,14 @@ def test_a_letter_named_peptide_is_not_the_name_and_an_article(lexicon_nlp):
     assert concept_of(lexicon_nlp, "Work on orexin a decade ago linked it to arousal.", "orexin") == ["NC:orexin"]
     assert concept_of(lexicon_nlp, "Orexin A excites locus coeruleus neurons.", "Orexin A") == ["NC:orexin_a"]
 
+
+def test_noradrenergic_and_adrenergic_cell_groups_in_a_catecholamine_context(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Noradrenergic neurons of A2 project to the central amygdala.", "A2") == ["UBERON:8440017"]
+    text = "Lesions of A1/C1 catecholamine neurons blunted the response of the PVN."
+    assert concept_of(lexicon_nlp, text, "A1") == ["UBERON:8440016"]
+    assert concept_of(lexicon_nlp, text, "C1") == ["NC:c1_adrenergic_cell_group"]
+    assert concept_of(lexicon_nlp, "the locus coeruleus (LC, A6) and the noradrenergic A5 group", "A5") == ["UBERON:8440019"]
+    # adenosine receptors, the auditory cortex and spinal segments are not cell groups
+    for text in ("Adenosine acts on A1 and A2A receptors in the striatum.", "Tones activated A1 in awake mice.",
+                 "Injury at C2 spared the C3 segment."):
+        assert [m for m in found(lexicon_nlp, text) if m[1] == "BRAIN_REGION" and m[0] in ("A1", "C2", "C3")] == []
