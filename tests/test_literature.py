@@ -311,3 +311,22 @@ def test_noradrenergic_and_adrenergic_cell_groups_in_a_catecholamine_context(lex
     for text in ("Adenosine acts on A1 and A2A receptors in the striatum.", "Tones activated A1 in awake mice.",
                  "Injury at C2 spared the C3 segment."):
         assert [m for m in found(lexicon_nlp, text) if m[1] == "BRAIN_REGION" and m[0] in ("A1", "C2", "C3")] == []
+
+
+def test_the_number_of_a_subtype_set_apart_by_a_space(lexicon_nlp):
+    text = "Blocking mGluR 5 and CB 1 receptors, but not 5-HT 1A, reduced seeking."
+    assert concept_of(lexicon_nlp, text, "mGluR 5") == ["NC:mglur5"]
+    assert concept_of(lexicon_nlp, text, "CB 1 receptors") == ["HGNC:2159"]
+    assert concept_of(lexicon_nlp, text, "5-HT 1A") == ["HGNC:5286"]
+
+
+def test_a_neural_system_named_without_its_head_takes_it_in(lexicon_nlp):
+    assert found(lexicon_nlp, "Chronic pain weakens the LC-NE inhibitory system.")[-1] == (
+        "LC-NE inhibitory system", "NEURAL_SYSTEM", "NC:lc_noradrenergic_system")
+    assert concept_of(lexicon_nlp, "Stressors tax the LC-NE complex.", "LC-NE complex") == ["NC:lc_noradrenergic_system"]
+    assert concept_of(lexicon_nlp, "The HPA axis system adapts.", "HPA axis") == ["NC:hpa_axis"]
+
+
+def test_a_location_of_the_receptor_stays_outside_its_mention(lexicon_nlp):
+    text = "Fluoxetine desensitizes somatodendritic 5-HT1A autoreceptors in the raphe."
+    assert concept_of(lexicon_nlp, text, "5-HT1A autoreceptors") == ["HGNC:5286"]

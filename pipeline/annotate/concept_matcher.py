@@ -28,7 +28,8 @@ Beyond single names, following the project's annotation guidelines
   that the NER does not bring it back (pipeline/annotate/ner.py);
 - a brain region takes in the positional words before it ("dorsal hypothalamus"), but
   not laterality ("contralateral", "left"), which the guidelines leave out; a symptom
-  takes in "-like behavior" after it ("irritability-like behavior").
+  takes in "-like behavior" after it ("irritability-like behavior"), and a neural system named
+  without its head takes it in ("LC-NE complex", "LC-NE inhibitory system").
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ outer upper lower middle
 # "X-like behavior", "X-related states": a symptom's mention takes in these words after it (guidelines, rule 1).
 LIKE_WORDS = frozenset({"like", "related"})
 LIKE_HEADS = frozenset("behavior behaviors behaviour behaviours state states response responses phenotype".split())
+# The head words a neural system's mention takes in after it ("LC-NE complex"; _with_system_head).
+SYSTEM_HEADS = frozenset({"system", "systems", "complex"})
+NAMED_HEADS = frozenset("axis axes circuit circuits circuitry network networks pathway pathways loop loops".split())  # a head already there
 # Laterality stays out of a brain-region mention (the annotation guidelines, rule 10).
 LATERALITY = frozenset("left right bilateral unilateral ipsilateral contralateral".split())
 # A capitalised word in the name of a rating scale or inventory is no mention ("Clinical Opiate
@@ -251,6 +255,7 @@ class ConceptMatcher:
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
         spans = [self._with_like_head(doc, span) for span in spans]
+        spans = self._with_system_head(doc, spans)
         excluded = {span for span in spans if self._follows_excluded(doc, span, spans) or self._is_modifier(doc, span) or _in_instrument_name(doc, span)}
         doc.ents = [span for span in spans if span not in excluded]
         doc.spans[REJECTED_SPANS_KEY] = sorted([*rejected, *excluded, *out_of_context], key=lambda span: (span.start, span.end))
@@ -301,6 +306,25 @@ class ConceptMatcher:
             return span
         widened = self._span(doc, span.start, span.end + 3, span.kb_id_)
         widened._.long_form = span._.long_form
+        return widened
+
+    def _with_system_head(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """A neural-system mention named without its head widened over it, and over one word
+        before it: "LC-NE complex", "LC-NE inhibitory system" (guidelines, rule 1: the longest span
+        that names the concept). The concept stays that of the mention."""
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        widened = []
+        for span in spans:
+            if span.label_ == "NEURAL_SYSTEM" and span[-1].lower_ not in SYSTEM_HEADS | NAMED_HEADS:
+                for end in (span.end + 1, span.end + 2):
+                    words = doc[span.end:end]
+                    if (end > len(doc) or words[-1].lower_ not in SYSTEM_HEADS or any(i in taken for i in range(span.end, end))
+                            or any(t.is_sent_start or not t.is_alpha or not t.is_lower for t in words)):
+                        continue
+                    long_form, span = span._.long_form, self._span(doc, span.start, end, span.kb_id_)
+                    span._.long_form = long_form
+                    break
+            widened.append(span)
         return widened
 
     def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:

@@ -74,6 +74,7 @@ def singular(word: str) -> str:
     return word
 
 
+_NUMBERED_WORD = re.compile(r"\b([A-Za-z]{2,})(\d{1,2}[A-Z]?)\b")
 _STEREO = re.compile(r"(?<=-)[DL](?=-)")
 _ROMAN = {"1": "I", "2": "II", "3": "III"}
 _TYPE_NUMBER = [
@@ -96,6 +97,7 @@ def alias_variants(alias: str) -> list[str]:
       adrenal" then matches.
     - A numbered name is also written with its number in parentheses, as PubMed renders
       subscripts: CRF(1), 5-HT(1A), D(2).
+    - The number of a numbered name is also set apart by a space: mGluR 5, 5-HT 1A, CRF 1.
     - A stereodescriptor between hyphens is also written in lower case: N-methyl-d-aspartate.
     - A numbered type is written in Arabic or Roman numerals: cannabinoid type 1 receptor,
       cannabinoid type I receptor; type II glucocorticoid receptor, type 2 glucocorticoid receptor.
@@ -109,6 +111,9 @@ def alias_variants(alias: str) -> list[str]:
                 variants.append(" ".join([*words[:i], words[i] + joiner + words[i + 1], *words[i + 2:]]))
     if _LETTER_HYPHEN_LETTER.search(alias):
         variants.append(_LETTER_HYPHEN_LETTER.sub(" - ", alias))
+    spaced = _NUMBERED_WORD.sub(r"\1 \2", alias)
+    if spaced != alias:  # a subtype's number set apart, as text taken from PDFs has it: mGluR 5, 5-HT 1A
+        variants.append(spaced)
     if _STEREO.search(alias):  # N-methyl-D-aspartate is also written N-methyl-d-aspartate
         variants.append(_STEREO.sub(lambda m: m[0].lower(), alias))
     for variant in list(variants):  # type 1 receptor = type I receptor, type II = type 2
