@@ -330,3 +330,34 @@ def test_a_neural_system_named_without_its_head_takes_it_in(lexicon_nlp):
 def test_a_location_of_the_receptor_stays_outside_its_mention(lexicon_nlp):
     text = "Fluoxetine desensitizes somatodendritic 5-HT1A autoreceptors in the raphe."
     assert concept_of(lexicon_nlp, text, "5-HT1A autoreceptors") == ["HGNC:5286"]
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Cocaine occupies sigma(1) receptors in the striatum.", "sigma(1) receptors", "NC:sigma1_receptor"),
+    ("Cocaine occupies σ(1) receptors in the striatum.", "σ(1) receptors", "NC:sigma1_receptor"),
+    ("MTEP is a negative modulator of mGlu(5) receptors.", "mGlu(5) receptors", "NC:mglur5"),
+    ("Clonidine acts on alpha(2)-adrenoceptors of the locus coeruleus.", "alpha(2)-adrenoceptors", "NC:alpha2_adrenergic_receptor"),
+])
+def test_subscripts_in_parentheses_after_any_letters(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_the_sigma_receptor_short_form(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Two σR antagonists blocked cocaine-induced locomotion.", "σR") == ["NC:sigma_receptors"]
+
+
+def test_a_gaba_a_subunit_near_the_receptor_short_form(lexicon_nlp):
+    text = "Ethanol potentiates GABARs that contain δ subunits in dentate granule cells."
+    assert concept_of(lexicon_nlp, text, "δ subunits") == ["NC:gabrd"]
+
+
+def test_dopaminergic_cell_groups_written_bare(lexicon_nlp):
+    text = "Dopamine neurons of the substantia nigra (SN, A9) and of the VTA (A10) differ."
+    assert concept_of(lexicon_nlp, text, "A9") == ["UBERON:0036003"]
+    assert concept_of(lexicon_nlp, text, "A10") == ["UBERON:0036005"]
+    assert concept_of(lexicon_nlp, "A10 cells were grown in serum-free medium.", "A10") == []
+
+
+def test_stress_circuitry_is_a_neural_system(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Ethanol recruits stress circuitry in dependent rats.", "stress circuitry") == [
+        "NC:stress_response_system"]

@@ -82,7 +82,7 @@ _TYPE_NUMBER = [
     (re.compile(r"\b([Tt]ype)([ -])(I{1,3})\b"), lambda m: f"{m[1]}{m[2]}{len(m[3])}"),
 ]
 _LETTER_HYPHEN_LETTER = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
-_NUMBERED_NAME = re.compile(r"^((?:\d+-)?[A-Z]+)(\d+[A-Za-z]?)$")  # CRF1, 5-HT1A, D2: written CRF(1), 5-HT(1A), D(2)
+_NUMBERED_NAME = re.compile(r"^((?:\d+-)?(?:[A-Za-z]+|[α-ω]))(\d+[A-Za-z]?)(-[^\W\d_]+)?$")  # CRF1, 5-HT1A, D2, mGlu5, σ1: written CRF(1), 5-HT(1A), D(2), mGlu(5), σ(1)
 
 
 def alias_variants(alias: str) -> list[str]:
@@ -96,7 +96,7 @@ def alias_variants(alias: str) -> list[str]:
       between letters off as tokens, and their NORM is "-", so "hypothalamic–pituitary–
       adrenal" then matches.
     - A numbered name is also written with its number in parentheses, as PubMed renders
-      subscripts: CRF(1), 5-HT(1A), D(2).
+      subscripts: CRF(1), 5-HT(1A), D(2), mGlu(5), sigma(1), σ(1), α(2)-adrenoceptor.
     - The number of a numbered name is also set apart by a space: mGluR 5, 5-HT 1A, CRF 1.
     - A stereodescriptor between hyphens is also written in lower case: N-methyl-d-aspartate.
     - A numbered type is written in Arabic or Roman numerals: cannabinoid type 1 receptor,
@@ -121,7 +121,8 @@ def alias_variants(alias: str) -> list[str]:
             roman = pattern.sub(replace, variant)
             if roman != variant:
                 variants.append(roman)
-    numbered = [_NUMBERED_NAME.sub(r"\1(\2)", word) for word in alias.split()]
-    if numbered != alias.split():
-        variants.append(" ".join(numbered))
+    for variant in list(variants):
+        numbered = [_NUMBERED_NAME.sub(r"\1(\2)\3", word) for word in variant.split()]
+        if numbered != variant.split():
+            variants.append(" ".join(numbered))
     return list(dict.fromkeys(variants))
