@@ -361,3 +361,11 @@ def test_dopaminergic_cell_groups_written_bare(lexicon_nlp):
 def test_stress_circuitry_is_a_neural_system(lexicon_nlp):
     assert concept_of(lexicon_nlp, "Ethanol recruits stress circuitry in dependent rats.", "stress circuitry") == [
         "NC:stress_response_system"]
+
+
+def test_a_subtype_after_a_slash_is_a_mention_of_its_own(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Mixed 5-HT1A/1B receptors agonists and NR2A/B subunits were studied.")
+    assert ("5-HT1A", "RECEPTOR", "HGNC:5286") in mentions
+    assert ("1B receptors", "RECEPTOR", "HGNC:5287") in mentions
+    assert ("NR2A", "RECEPTOR", "HGNC:4585") in mentions
+    assert ("B subunits", "RECEPTOR", "HGNC:4586") in mentions
