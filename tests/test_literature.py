@@ -252,3 +252,147 @@ def test_stereo_descriptors_stay_inside_chemical_names(lexicon_nlp):
 ])
 def test_names_in_title_case(lexicon_nlp, title, surface, concept_id):
     assert concept_of(lexicon_nlp, title, surface)[:1] == [concept_id]
+
+
+# 9. Receptors, neurochemicals and neural systems on abstracts the project was never tuned on
+#    (issue 12, second reading: receptor short forms, subunits, cell groups)
+
+def test_a_short_form_defined_after_a_longer_name_means_it_everywhere(lexicon_nlp):
+    # the abbreviation detector's long form is the end of the mention ("nicotinic acetylcholine
+    # receptors" of "neuronal nicotinic acetylcholine receptors"); the short form was dropped
+    text = ("Habenular neurons express neuronal nicotinic acetylcholine receptors (nAChRs). "
+            "Chronic nicotine upregulated nAChRs in the interpeduncular nucleus.")
+    assert concept_of(lexicon_nlp, text, "nAChRs") == ["NC:nicotinic_acetylcholine_receptor"] * 2
+    text = "Restraint activates the hypothalamic paraventricular nucleus (PVN), and PVN neurons release CRF."
+    assert concept_of(lexicon_nlp, text, "PVN") == ["UBERON:0001930"] * 2
+
+
+def test_a_serial_comma_before_the_last_conjunct_keeps_the_list(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Neuropeptide Y acts on Y1, Y2, and Y5 receptors in the amygdala.")
+    assert ("Y1", "RECEPTOR", "NC:npy_y1_receptor") in mentions
+    assert ("Y2", "RECEPTOR", "NC:npy_y2_receptor") in mentions
+    assert ("Y5 receptors", "RECEPTOR", "NC:npy_y5_receptor") in mentions
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Blocking alpha6beta2 in the habenula relieved anxiety in withdrawn mice.", "alpha6beta2", "NC:alpha6beta2_nachr"),
+    ("Varenicline binds alpha4beta2* with high affinity in the VTA.", "alpha4beta2*", "NC:alpha4beta2_nachr"),
+    ("Estradiol acts through ERalpha in the medial amygdala.", "ERalpha", "NC:estrogen_receptor_alpha"),
+])
+def test_greek_letters_of_a_short_form_spelled_out(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_a_bare_nicotinic_subunit_needs_a_nicotinic_context(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Aversion to high nicotine doses depends on α5 and β4 in the habenula.")
+    assert ("α5", "RECEPTOR", "NC:chrna5") in mentions
+    assert ("β4", "RECEPTOR", "NC:chrnb4") in mentions
+    assert [m for m in found(lexicon_nlp, "The α5 and β4 chains of integrin bind fibronectin.") if m[1] == "RECEPTOR"] == []
+
+
+def test_hpa_without_axis_is_the_axis_near_stress_hormone_words(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Chronic restraint blunted HPA responses to a novel stressor.", "HPA") == ["NC:hpa_axis"]
+    assert concept_of(lexicon_nlp, "Infants with HPA had raised blood phenylalanine.", "HPA") == []
+
+
+def test_glucocorticoid_and_mineralocorticoid_receptor_short_forms_near_corticosteroid_words(lexicon_nlp):
+    text = "Corticosterone occupies MRs at rest and GRs at the circadian peak."
+    assert concept_of(lexicon_nlp, text, "MRs") == ["HGNC:7979"]
+    assert concept_of(lexicon_nlp, text, "GRs") == ["HGNC:7978"]
+    assert concept_of(lexicon_nlp, "MR imaging showed hippocampal atrophy in these patients.", "MR") == []
+
+
+def test_bare_orexin_receptor_short_forms(lexicon_nlp):
+    text = "The antagonist blocked OX1 and OX2 with equal potency."
+    assert concept_of(lexicon_nlp, text, "OX1") == ["HGNC:4848"]
+    assert concept_of(lexicon_nlp, text, "OX2") == ["NC:orexin_2_receptor"]
+    assert concept_of(lexicon_nlp, "The OX2 glycoprotein is expressed on thymocytes.", "OX2") == []
+    # a short form inside a compound's code name is no mention of the receptor
+    assert [m for m in found(lexicon_nlp, "Intra-VTA TCS-OX2-29 reduced orexin-driven seeking.") if m[1] == "RECEPTOR"] == []
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Stress recruits cannabinoid type I receptors in the basolateral amygdala.", "cannabinoid type I receptors", "HGNC:2159"),
+    ("Corticosterone binds type 2 corticosteroid receptors in the hippocampus.", "type 2 corticosteroid receptors", "HGNC:7978"),
+    ("The serotonin-1A agonist buspirone reduced anxiety in abstinent rats.", "serotonin-1A", "HGNC:5286"),
+    ("Ketamine blocks N-methyl-d-aspartate receptors on interneurons.", "N-methyl-d-aspartate receptors", "NC:nmda_receptor"),
+    ("Ethanol inhibits the N-methyl-D-aspartic acid receptor in the hippocampus.", "N-methyl-D-aspartic acid receptor", "NC:nmda_receptor"),
+    ("ORL1, once called the OP4 receptor, binds nociceptin.", "OP4 receptor", "HGNC:8155"),
+])
+def test_receptor_name_variants(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_a_letter_named_peptide_is_not_the_name_and_an_article(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Work on orexin a decade ago linked it to arousal.", "orexin") == ["NC:orexin"]
+    assert concept_of(lexicon_nlp, "Orexin A excites locus coeruleus neurons.", "Orexin A") == ["NC:orexin_a"]
+
+
+def test_noradrenergic_and_adrenergic_cell_groups_in_a_catecholamine_context(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Noradrenergic neurons of A2 project to the central amygdala.", "A2") == ["UBERON:8440017"]
+    text = "Lesions of A1/C1 catecholamine neurons blunted the response of the PVN."
+    assert concept_of(lexicon_nlp, text, "A1") == ["UBERON:8440016"]
+    assert concept_of(lexicon_nlp, text, "C1") == ["NC:c1_adrenergic_cell_group"]
+    assert concept_of(lexicon_nlp, "the locus coeruleus (LC, A6) and the noradrenergic A5 group", "A5") == ["UBERON:8440019"]
+    # adenosine receptors, the auditory cortex and spinal segments are not cell groups
+    for text in ("Adenosine acts on A1 and A2A receptors in the striatum.", "Tones activated A1 in awake mice.",
+                 "Injury at C2 spared the C3 segment."):
+        assert [m for m in found(lexicon_nlp, text) if m[1] == "BRAIN_REGION" and m[0] in ("A1", "C2", "C3")] == []
+
+
+def test_the_number_of_a_subtype_set_apart_by_a_space(lexicon_nlp):
+    text = "Blocking mGluR 5 and CB 1 receptors, but not 5-HT 1A, reduced seeking."
+    assert concept_of(lexicon_nlp, text, "mGluR 5") == ["NC:mglur5"]
+    assert concept_of(lexicon_nlp, text, "CB 1 receptors") == ["HGNC:2159"]
+    assert concept_of(lexicon_nlp, text, "5-HT 1A") == ["HGNC:5286"]
+
+
+def test_a_neural_system_named_without_its_head_takes_it_in(lexicon_nlp):
+    assert found(lexicon_nlp, "Chronic pain weakens the LC-NE inhibitory system.")[-1] == (
+        "LC-NE inhibitory system", "NEURAL_SYSTEM", "NC:lc_noradrenergic_system")
+    assert concept_of(lexicon_nlp, "Stressors tax the LC-NE complex.", "LC-NE complex") == ["NC:lc_noradrenergic_system"]
+    assert concept_of(lexicon_nlp, "The HPA axis system adapts.", "HPA axis") == ["NC:hpa_axis"]
+
+
+def test_a_location_of_the_receptor_stays_outside_its_mention(lexicon_nlp):
+    text = "Fluoxetine desensitizes somatodendritic 5-HT1A autoreceptors in the raphe."
+    assert concept_of(lexicon_nlp, text, "5-HT1A autoreceptors") == ["HGNC:5286"]
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Cocaine occupies sigma(1) receptors in the striatum.", "sigma(1) receptors", "NC:sigma1_receptor"),
+    ("Cocaine occupies σ(1) receptors in the striatum.", "σ(1) receptors", "NC:sigma1_receptor"),
+    ("MTEP is a negative modulator of mGlu(5) receptors.", "mGlu(5) receptors", "NC:mglur5"),
+    ("Clonidine acts on alpha(2)-adrenoceptors of the locus coeruleus.", "alpha(2)-adrenoceptors", "NC:alpha2_adrenergic_receptor"),
+])
+def test_subscripts_in_parentheses_after_any_letters(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_the_sigma_receptor_short_form(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Two σR antagonists blocked cocaine-induced locomotion.", "σR") == ["NC:sigma_receptors"]
+
+
+def test_a_gaba_a_subunit_near_the_receptor_short_form(lexicon_nlp):
+    text = "Ethanol potentiates GABARs that contain δ subunits in dentate granule cells."
+    assert concept_of(lexicon_nlp, text, "δ subunits") == ["NC:gabrd"]
+
+
+def test_dopaminergic_cell_groups_written_bare(lexicon_nlp):
+    text = "Dopamine neurons of the substantia nigra (SN, A9) and of the VTA (A10) differ."
+    assert concept_of(lexicon_nlp, text, "A9") == ["UBERON:0036003"]
+    assert concept_of(lexicon_nlp, text, "A10") == ["UBERON:0036005"]
+    assert concept_of(lexicon_nlp, "A10 cells were grown in serum-free medium.", "A10") == []
+
+
+def test_stress_circuitry_is_a_neural_system(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Ethanol recruits stress circuitry in dependent rats.", "stress circuitry") == [
+        "NC:stress_response_system"]
+
+
+def test_a_subtype_after_a_slash_is_a_mention_of_its_own(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Mixed 5-HT1A/1B receptors agonists and NR2A/B subunits were studied.")
+    assert ("5-HT1A", "RECEPTOR", "HGNC:5286") in mentions
+    assert ("1B receptors", "RECEPTOR", "HGNC:5287") in mentions
+    assert ("NR2A", "RECEPTOR", "HGNC:4585") in mentions
+    assert ("B subunits", "RECEPTOR", "HGNC:4586") in mentions

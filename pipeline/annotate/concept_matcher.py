@@ -17,7 +17,9 @@ Beyond single names, following the project's annotation guidelines
   form means the part before the parenthesis when that names a concept of its own
   ("kappa opioid receptor (KOR) system": KOR is the receptor), else the whole name;
 - coordinated heads are split, one concept per conjunct (coordination.py);
-- a short form labelling a group of subjects, "(MT, n = 30)", is not a mention;
+- a short form labelling a group of subjects, "(MT, n = 30)", or part of a compound's code
+  name ("TCS-OX2-29") is not a mention, nor a letter-named concept whose letter is the
+  article ("orexin a large body");
 - alias rules (models/kb/alias_rules.tsv) keep an alias to sentences with a context word,
   keep it from following some words or mentions ("noradrenergic hyperactivity"), keep a
   drug class to its uses as a noun ("opioids", not "opioid therapy"), or block a phrase
@@ -26,7 +28,8 @@ Beyond single names, following the project's annotation guidelines
   that the NER does not bring it back (pipeline/annotate/ner.py);
 - a brain region takes in the positional words before it ("dorsal hypothalamus"), but
   not laterality ("contralateral", "left"), which the guidelines leave out; a symptom
-  takes in "-like behavior" after it ("irritability-like behavior").
+  takes in "-like behavior" after it ("irritability-like behavior"), and a neural system named
+  without its head takes it in ("LC-NE complex", "LC-NE inhibitory system").
 """
 
 from __future__ import annotations
@@ -79,6 +82,9 @@ outer upper lower middle
 # "X-like behavior", "X-related states": a symptom's mention takes in these words after it (guidelines, rule 1).
 LIKE_WORDS = frozenset({"like", "related"})
 LIKE_HEADS = frozenset("behavior behaviors behaviour behaviours state states response responses phenotype".split())
+# The head words a neural system's mention takes in after it ("LC-NE complex"; _with_system_head).
+SYSTEM_HEADS = frozenset({"system", "systems", "complex"})
+NAMED_HEADS = frozenset("axis axes circuit circuits circuitry network networks pathway pathways loop loops".split())  # a head already there
 # Laterality stays out of a brain-region mention (the annotation guidelines, rule 10).
 LATERALITY = frozenset("left right bilateral unilateral ipsilateral contralateral".split())
 # A capitalised word in the name of a rating scale or inventory is no mention ("Clinical Opiate
@@ -119,6 +125,13 @@ def _in_instrument_name(doc: Doc, span: Span) -> bool:
         if not token.text[:1].isupper():
             return False
     return False
+
+
+def _in_code_name(doc: Doc, end: int) -> bool:
+    """Whether a short form ending at `end` is joined by a hyphen to a number after it, as part of a
+    compound's code name: the OX2 of the antagonist "TCS-OX2-29" is no mention of the receptor."""
+    return (end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_
+            and not doc[end].whitespace_ and doc[end + 1].text.isdigit())
 
 
 def _is_group_label(doc: Doc, span: Span, text: str) -> bool:
@@ -222,6 +235,14 @@ class ConceptMatcher:
             for match_id, start, end in matcher(doc):
                 if any(doc[i].is_sent_start for i in range(start + 1, end)):
                     continue
+                if kind == ABBREVIATION and _in_code_name(doc, end):
+                    out_of_context.append(self._span(doc, start, end, strings[match_id]))
+                    continue
+                if kind == SYNONYM and end - start > 1 and doc[end - 1].text == "a":
+                    # a letter-named concept ("orexin A", "protein kinase A") ends in the article
+                    # when written in lower case: "hypocretin/orexin a large body of evidence"
+                    out_of_context.append(self._span(doc, start, end, strings[match_id]))
+                    continue
                 (spans if self._in_context(doc, kind, start, end) else out_of_context).append(self._span(doc, start, end, strings[match_id]))
         spans = filter_spans(spans)
         interrupted, defined_by_names = self._interrupted_names(doc, spans)
@@ -237,6 +258,7 @@ class ConceptMatcher:
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
         spans = [self._with_like_head(doc, span) for span in spans]
+        spans = self._with_system_head(doc, spans)
         excluded = {span for span in spans if self._follows_excluded(doc, span, spans) or self._is_modifier(doc, span) or _in_instrument_name(doc, span)}
         doc.ents = [span for span in spans if span not in excluded]
         doc.spans[REJECTED_SPANS_KEY] = sorted([*rejected, *excluded, *out_of_context], key=lambda span: (span.start, span.end))
@@ -287,6 +309,25 @@ class ConceptMatcher:
             return span
         widened = self._span(doc, span.start, span.end + 3, span.kb_id_)
         widened._.long_form = span._.long_form
+        return widened
+
+    def _with_system_head(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """A neural-system mention named without its head widened over it, and over one word
+        before it: "LC-NE complex", "LC-NE inhibitory system" (guidelines, rule 1: the longest span
+        that names the concept). The concept stays that of the mention."""
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        widened = []
+        for span in spans:
+            if span.label_ == "NEURAL_SYSTEM" and span[-1].lower_ not in SYSTEM_HEADS | NAMED_HEADS:
+                for end in (span.end + 1, span.end + 2):
+                    words = doc[span.end:end]
+                    if (end > len(doc) or words[-1].lower_ not in SYSTEM_HEADS or any(i in taken for i in range(span.end, end))
+                            or any(t.is_sent_start or not t.is_alpha or not t.is_lower for t in words)):
+                        continue
+                    long_form, span = span._.long_form, self._span(doc, span.start, end, span.kb_id_)
+                    span._.long_form = long_form
+                    break
+            widened.append(span)
         return widened
 
     def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:
@@ -382,6 +423,12 @@ class ConceptMatcher:
             concept = by_end.get(long_form.end)
             if concept is not None and concept.start >= long_form.start:
                 defined.setdefault(short.text, (concept.kb_id_, long_form))
+            elif concept is not None and concept.label_ != BLOCKED:
+                # the mention overruns the detector's long form to the left ("neuronal [nicotinic
+                # acetylcholine receptors] (nAChRs)", "hypothalamic [paraventricular nucleus] (PVN)"):
+                # the short form means the long form's own concept if it names one, else the mention's
+                own = self.concepts_named(tuple(t.text for t in long_form))
+                defined.setdefault(short.text, (own[0] if len(own) == 1 else concept.kb_id_, long_form))
             elif short.text not in defined:
                 undefined.add(short.text)
         # "nucleus locus coeruleus (LC)" where the detector found no pair, or a pair whose long

@@ -9,13 +9,18 @@ that name with its modifier replaced (D1 receptors), and when the knowledge base
 name, of the same type, the conjunct becomes a mention of it. Only the conjunct's own words
 are the mention (corpora/gold/GUIDELINES.md, rule 5); a hanging hyphen ("mu-") stays out.
 
-Conjuncts are read leftwards through lists ("CRF1, CRF2 and CRF3 receptors") and
+A subtype written after a slash as the end of a numbered name ("5-HT1A/1B", "NR2A/B") is the
+subtype's own mention.
+
+Conjuncts are read leftwards through lists ("CRF1, CRF2 and CRF3 receptors", with or without a
+serial comma before the last coordinator: "Y1, Y2, and Y5 receptors") and
 rightwards after the name ("core and shell"), up to MAX_CONJUNCT_TOKENS words each, never
 across a sentence start or another mention.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 from spacy.tokens import Doc, Span
@@ -41,6 +46,34 @@ def _candidates(conjunct: list[str], name: list[str], left: bool) -> list[list[s
     if left:
         return [conjunct + name[cut:] for cut in range(1, len(name))]
     return [name[:cut] + conjunct for cut in range(len(name) - 1, 0, -1)]
+
+
+SHARED_HEADS = frozenset({"receptor", "subunit"})  # normal forms
+_SUBTYPE_SUFFIX = re.compile(r"^(?:\d{1,2}[A-Za-z]?|[A-Z])$")
+
+
+def _slashed_subtype(
+    doc: Doc, span: Span, taken: set[int], concepts_named: Callable[[tuple[str, ...], str], str | None],
+    make_span: Callable[[int, int, str], Span],
+) -> Span | None:
+    """The subtype written after a slash as the end of a numbered name only ("5-HT1A/1B" names
+    the 5-HT1B receptor, "NR2A/B" NR2B): the name's own ending replaced by it, when the knowledge
+    base has that name with the mention's label."""
+    after = span.end + 1
+    if after >= len(doc) or doc[span.end].text != "/" or after in taken or not _SUBTYPE_SUFFIX.match(doc[after].text):
+        return None
+    if doc[span.end - 1].whitespace_ or doc[span.end].whitespace_:
+        return None
+    last, suffix = doc[span.end - 1].text, doc[after].text
+    stem = re.sub(r"\d{1,2}[A-Za-z]?$" if suffix[0].isdigit() else r"[A-Za-z]$", "", last)
+    if stem == last or not stem:
+        return None
+    words = tuple(t.text for t in doc[span.start:span.end - 1]) + (stem + suffix,)
+    concept_id = concepts_named(words, span.label_)
+    if concept_id is None or concept_id == span.kb_id_:
+        return None
+    end = after + 2 if after + 1 < len(doc) and doc[after + 1].norm_ in SHARED_HEADS and after + 1 not in taken else after + 1
+    return make_span(after, end, concept_id)  # the shared head goes with the last conjunct (guidelines, rule 5)
 
 
 def conjunct_spans(
@@ -71,12 +104,18 @@ def conjunct_spans(
         return None
 
     for span in spans:
+        suffix = _slashed_subtype(doc, span, taken, concepts_named, make_span)
+        if suffix is not None:  # "5-HT1A/1B", "NR2A/B": the subtype after the slash
+            found.append(suffix)
+            taken.update(range(suffix.start, suffix.end))
         name = [t.text for t in span]
         if len(name) < 2 and HYPHEN not in name[0].strip(HYPHEN):  # one word shares its head only after a hyphen ("alpha2- and beta-adrenoceptors")
             continue
         position = span.start  # leftwards: "X1, X2 and NAME"
         while position >= 2 and doc[position - 1].lower_ in COORDINATORS and not doc[position].is_sent_start:
             coordinator = position - 1
+            if doc[coordinator].lower_ in CLAUSE_COORDINATORS and coordinator >= 2 and doc[coordinator - 1].text == ",":
+                coordinator -= 1  # the serial comma: "Y1, Y2, and Y5 receptors"
             match = next((m for length in range(MAX_CONJUNCT_TOKENS, 0, -1)
                           if (m := conjunct(coordinator - length, coordinator, name, span.label_, True))), None)
             if match is None:

@@ -45,6 +45,14 @@ _SPELLING = [
     (re.compile(r"sulph"), "sulf"),
 ]
 
+_GREEK_LETTERS = str.maketrans(GREEK)
+
+
+def greek_spelled_out(text: str) -> str:
+    """The text with its Greek letters spelled out in Latin letters: α4β2 -> alpha4beta2, κOR -> kappaOR."""
+    return text.translate(_GREEK_LETTERS)
+
+
 _LETTER_DASH_DIGIT = re.compile(r"(?<=[a-z])-(?=\d)")  # alpha-2 -> alpha2, IL-6 -> il6
 
 
@@ -66,8 +74,15 @@ def singular(word: str) -> str:
     return word
 
 
+_NUMBERED_WORD = re.compile(r"\b([A-Za-z]{2,})(\d{1,2}[A-Z]?)\b")
+_STEREO = re.compile(r"(?<=-)[DL](?=-)")
+_ROMAN = {"1": "I", "2": "II", "3": "III"}
+_TYPE_NUMBER = [
+    (re.compile(r"\b([Tt]ype)([ -])([123])\b"), lambda m: f"{m[1]}{m[2]}{_ROMAN[m[3]]}"),
+    (re.compile(r"\b([Tt]ype)([ -])(I{1,3})\b"), lambda m: f"{m[1]}{m[2]}{len(m[3])}"),
+]
 _LETTER_HYPHEN_LETTER = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
-_NUMBERED_NAME = re.compile(r"^((?:\d+-)?[A-Z]+)(\d+[A-Za-z]?)$")  # CRF1, 5-HT1A, D2: written CRF(1), 5-HT(1A), D(2)
+_NUMBERED_NAME = re.compile(r"^((?:\d+-)?(?:[A-Za-z]+|[α-ω]))(\d+[A-Za-z]?)(-[^\W\d_]+)?$")  # CRF1, 5-HT1A, D2, mGlu5, σ1: written CRF(1), 5-HT(1A), D(2), mGlu(5), σ(1)
 
 
 def alias_variants(alias: str) -> list[str]:
@@ -81,7 +96,11 @@ def alias_variants(alias: str) -> list[str]:
       between letters off as tokens, and their NORM is "-", so "hypothalamic–pituitary–
       adrenal" then matches.
     - A numbered name is also written with its number in parentheses, as PubMed renders
-      subscripts: CRF(1), 5-HT(1A), D(2).
+      subscripts: CRF(1), 5-HT(1A), D(2), mGlu(5), sigma(1), σ(1), α(2)-adrenoceptor.
+    - The number of a numbered name is also set apart by a space: mGluR 5, 5-HT 1A, CRF 1.
+    - A stereodescriptor between hyphens is also written in lower case: N-methyl-d-aspartate.
+    - A numbered type is written in Arabic or Roman numerals: cannabinoid type 1 receptor,
+      cannabinoid type I receptor; type II glucocorticoid receptor, type 2 glucocorticoid receptor.
     """
     words = alias.replace("-", " ").split()
     variants = [alias, " ".join(words)]
@@ -92,7 +111,18 @@ def alias_variants(alias: str) -> list[str]:
                 variants.append(" ".join([*words[:i], words[i] + joiner + words[i + 1], *words[i + 2:]]))
     if _LETTER_HYPHEN_LETTER.search(alias):
         variants.append(_LETTER_HYPHEN_LETTER.sub(" - ", alias))
-    numbered = [_NUMBERED_NAME.sub(r"\1(\2)", word) for word in alias.split()]
-    if numbered != alias.split():
-        variants.append(" ".join(numbered))
+    spaced = _NUMBERED_WORD.sub(r"\1 \2", alias)
+    if spaced != alias:  # a subtype's number set apart, as text taken from PDFs has it: mGluR 5, 5-HT 1A
+        variants.append(spaced)
+    if _STEREO.search(alias):  # N-methyl-D-aspartate is also written N-methyl-d-aspartate
+        variants.append(_STEREO.sub(lambda m: m[0].lower(), alias))
+    for variant in list(variants):  # type 1 receptor = type I receptor, type II = type 2
+        for pattern, replace in _TYPE_NUMBER:
+            roman = pattern.sub(replace, variant)
+            if roman != variant:
+                variants.append(roman)
+    for variant in list(variants):
+        numbered = [_NUMBERED_NAME.sub(r"\1(\2)\3", word) for word in variant.split()]
+        if numbered != variant.split():
+            variants.append(" ".join(numbered))
     return list(dict.fromkeys(variants))

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from spacy.tokenizer import Tokenizer
 
-from pipeline.annotate.normalize import alias_variants, normalize_word
+from pipeline.annotate.normalize import GREEK, alias_variants, greek_spelled_out, normalize_word
 from pipeline.kb import LABELS, KnowledgeBase
 
 SYNONYM = "synonym"
@@ -81,6 +81,8 @@ def alias_texts(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
             variants = alias_variants(short)
             if short[-1].isupper():
                 variants.append(short + "s")  # MORs, VTAs
+            if any(letter in GREEK for letter in short):  # α4β2 is also written alpha4beta2, κOR kappaOR
+                variants.extend(spelled for spelled in (greek_spelled_out(v) for v in list(variants)) if spelled not in variants)
             rows.extend((concept.id, ABBREVIATION, short, variant) for variant in variants)
     return rows
 
