@@ -238,6 +238,11 @@ def test_region_names_joined_to_other_words(lexicon_nlp, text, surface, concept_
     assert concept_of(lexicon_nlp, text, surface)[:1] == [concept_id]
 
 
+def test_subtype_numbers_after_a_slash(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Group I mGluR1/5 antagonists and CRF1/2 receptor knockout mice were compared.")
+    assert {"NC:mglur1", "NC:mglur5", "NC:crf1_receptor", "NC:crf2_receptor"} <= {m[2] for m in mentions}
+
+
 def test_stereo_descriptors_stay_inside_chemical_names(lexicon_nlp):
     doc = lexicon_nlp.make_doc("(S)-ketamine, (2R,6R)-HNK and (+)-MK-801 were compared with (5-HT)-containing cells.")
     assert {"(S)-ketamine", "(2R,6R)-HNK", "(+)-MK-801", "5-HT"} <= {token.text for token in doc}

@@ -65,8 +65,9 @@ GLUED_ABBREVIATION_INFIX = r"(?<=[a-z]{3})\((?=[a-z]*[A-Z][\w-]*$)|(?<=[^\W_])(?
 ABBREVIATION_PREFIX = r"^\((?=[\w-]*[^\W\d_][\w-]*[^\W\d_][\w-]*\)-)"
 # A slash between two names splits ("dynorphin/kappa", "D1/D2", "5-HT1A/1B"), so that each
 # name can be matched; scispaCy's tokenizer keeps slashes inside tokens. A slash between two
-# numbers stays ("1/2", "mg/kg" keeps letters on both sides and splits harmlessly).
-SLASH_INFIX = r"(?<=[^\W\d_])/(?=[^\W_])|(?<=[^\W_])/(?=[^\W\d_])"
+# numbers stays ("1/2", "mg/kg" keeps letters on both sides and splits harmlessly), unless
+# a name's number comes before it ("mGluR1/5", "CRF1/2": two subtypes).
+SLASH_INFIX = r"(?<=[^\W\d_])/(?=[^\W_])|(?<=[^\W_])/(?=[^\W\d_])|(?<=[^\W\d_]\d)/(?=\d)"
 # The hanging hyphen of a coordination ("mu- and kappa-opioid receptors") splits off the word,
 # and so does the "+" of a marked cell type ("CRF+ neurons") and a full stop after a short form
 # that ends in a capital after a small letter ("the CeA.", "DiI."), which spaCy's suffix rules keep.
