@@ -225,3 +225,57 @@ def test_region_names_joined_to_other_words(lexicon_nlp, text, surface, concept_
 ])
 def test_names_in_title_case(lexicon_nlp, title, surface, concept_id):
     assert concept_of(lexicon_nlp, title, surface)[:1] == [concept_id]
+
+
+# 8. Drugs, disorders and symptoms of real abstracts (issue 12, second reading: DRUG, DISORDER, SYMPTOM)
+
+@pytest.fixture(scope="module")
+def ner_nlp():
+    return build_nlp(ner=True)
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Pretreatment with pexacerfont did not change cue-induced craving.", "pexacerfont", "NC:pexacerfont"),
+    ("Verucerfont (GSK561679) was given for three weeks.", "GSK561679", "NC:verucerfont"),
+    ("The CRF1 antagonist emicerfont was well tolerated.", "emicerfont", "NC:emicerfont"),
+    ("Mice drank less after MPEP than after vehicle.", "MPEP", "MESH:C121465"),
+    ("MTEP reduced responding for ethanol in dependent rats.", "MTEP", "NC:mtep"),
+    ("The delta antagonists naltriben and ICI-174,864 blocked the effect.", "naltriben", "NC:naltriben"),
+    ("The delta antagonists naltriben and ICI-174,864 blocked the effect.", "ICI-174,864", "NC:ici_174864"),
+    ("DAGO was infused into the ventral pallidum.", "DAGO", "NC:damgo"),
+    ("Antisauvagine-30 was infused into the lateral septum.", "Antisauvagine-30", "NC:antisauvagine_30"),
+    ("TCS-OX2-29 did not alter intake, unlike almorexant.", "TCS-OX2-29", "NC:tcs_ox2_29"),
+    ("TCS-OX2-29 did not alter intake, unlike almorexant.", "almorexant", "NC:almorexant"),
+    ("The NOP antagonist J-113397 and the agonist Ro 64-6198 had opposite effects.", "Ro 64-6198", "NC:ro_64_6198"),
+    ("Bath application of CNQX and AP5 abolished the EPSC.", "CNQX", "MESH:D018750"),
+    ("Bath application of CNQX and AP5 abolished the EPSC.", "AP5", "MESH:D015763"),
+    ("Patients on LAAM reported fewer withdrawal symptoms.", "LAAM", "NC:levomethadyl_acetate"),
+])
+def test_research_compounds_of_the_field(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_slash_joined_drugs_are_two_mentions(lexicon_nlp):
+    text = "Patients were inducted onto buprenorphine/naloxone within two days."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [("buprenorphine", "MESH:D002047"), ("naloxone", "MESH:D009270")]
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Withdrawn mice made repeated escape attempts from the cylinder.", "escape attempts", "NC:escape_attempts"),
+    ("Exposed newborns showed tremor and autonomic instability.", "autonomic instability", "NC:autonomic_instability"),
+])
+def test_withdrawal_signs(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+@pytest.mark.parametrize("text", [
+    "Kappa agonists produced a depression of intracranial self-stimulation.",
+    "High-frequency stimulation induced long-term depression at these synapses.",
+    "Cortical spreading depression propagated across the slice.",
+])
+def test_a_depression_of_activity_is_not_the_disorder(lexicon_nlp, text):
+    assert [c for _, _, c in found(lexicon_nlp, text) if c == "MESH:D003866"] == []
+
+
+def test_depression_in_patients_is_still_the_disorder(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Comorbid depression predicted relapse in these patients.", "depression") == ["MESH:D003866"]
