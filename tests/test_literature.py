@@ -279,3 +279,13 @@ def test_a_depression_of_activity_is_not_the_disorder(lexicon_nlp, text):
 
 def test_depression_in_patients_is_still_the_disorder(lexicon_nlp):
     assert concept_of(lexicon_nlp, "Comorbid depression predicted relapse in these patients.", "depression") == ["MESH:D003866"]
+
+
+def test_a_short_form_in_small_letters_is_found_capitalised_at_a_sentence_start(lexicon_nlp):
+    text = "Nor-BNI was given a day before testing. NorBNI pretreatment lasted weeks, as did nor-BNI binding."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [
+        ("Nor-BNI", "NC:nor_binaltorphimine"), ("NorBNI", "NC:nor_binaltorphimine"), ("nor-BNI", "NC:nor_binaltorphimine")]
+
+
+def test_a_short_form_capitalised_inside_a_sentence_is_not_found(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Rats given Nor-BNI were tested.", "Nor-BNI") == []

@@ -46,7 +46,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pipeline.annotate.coordination import conjunct_spans
-from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, Collision, Pattern, ResolvedPatterns, resolve_patterns, tokenize_patterns
+from pipeline.annotate.patterns import (ABBREVIATION, SYNONYM, Collision, Pattern, ResolvedPatterns, resolve_patterns, sentence_initial,
+                                        tokenize_patterns)
 from pipeline.kb import DEFAULT_KB_DIR, AliasRule, Concept, KnowledgeBase, load_kb
 from pipeline.kb.resolutions import Resolution
 
@@ -152,6 +153,7 @@ class ConceptMatcher:
         self.synonyms: PhraseMatcher | None = None  # set by _compile
         self.abbreviations: PhraseMatcher | None = None
         self.if_defined: dict[str, set[str]] = {}
+        self.sentence_initial_only: set[tuple[str, ...]] = set()
         self.concepts_named = lru_cache(maxsize=10_000)(self._concepts_named)
 
     @property
@@ -183,6 +185,10 @@ class ConceptMatcher:
                 matcher.add(concept_id, keys)
         if self.patterns.blocks:
             synonyms.add(BLOCKED, [[strings.add(word) for word in pattern.norm_key] for pattern in self.patterns.blocks])
+        # the capitalised variants of short forms such as nor-BNI ("Nor-BNI"): at a sentence start only
+        regular = {p.words for p in self.patterns.abbreviations if not sentence_initial(p.alias) or p.words[0][:1].islower()}
+        self.sentence_initial_only = {p.words for p in self.patterns.abbreviations
+                                      if sentence_initial(p.alias) and p.words[0][:1].isupper()} - regular
         self.if_defined = {}
         for concept in self.kb:
             for short in concept.abbreviations_if_defined:
@@ -218,6 +224,9 @@ class ConceptMatcher:
         for kind, matcher in ((SYNONYM, self.synonyms), (ABBREVIATION, self.abbreviations)):
             for match_id, start, end in matcher(doc):
                 if any(doc[i].is_sent_start for i in range(start + 1, end)):
+                    continue
+                if kind == ABBREVIATION and start and not doc[start].is_sent_start and \
+                        tuple(t.text for t in doc[start:end]) in self.sentence_initial_only:
                     continue
                 (spans if self._in_context(doc, kind, start, end) else out_of_context).append(self._span(doc, start, end, strings[match_id]))
         spans = filter_spans(spans)
