@@ -255,6 +255,16 @@ def test_research_compounds_of_the_field(lexicon_nlp, text, surface, concept_id)
     assert concept_of(lexicon_nlp, text, surface) == [concept_id]
 
 
+def test_a_short_form_in_small_letters_is_found_capitalised_at_a_sentence_start(lexicon_nlp):
+    text = "Nor-BNI was given a day before testing. NorBNI pretreatment lasted weeks, as did nor-BNI binding."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [
+        ("Nor-BNI", "NC:nor_binaltorphimine"), ("NorBNI", "NC:nor_binaltorphimine"), ("nor-BNI", "NC:nor_binaltorphimine")]
+
+
+def test_a_short_form_capitalised_inside_a_sentence_is_not_found(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Rats given Nor-BNI were tested.", "Nor-BNI") == []
+
+
 def test_slash_joined_drugs_are_two_mentions(lexicon_nlp):
     text = "Patients were inducted onto buprenorphine/naloxone within two days."
     assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [("buprenorphine", "MESH:D002047"), ("naloxone", "MESH:D009270")]
@@ -281,11 +291,18 @@ def test_depression_in_patients_is_still_the_disorder(lexicon_nlp):
     assert concept_of(lexicon_nlp, "Comorbid depression predicted relapse in these patients.", "depression") == ["MESH:D003866"]
 
 
-def test_a_short_form_in_small_letters_is_found_capitalised_at_a_sentence_start(lexicon_nlp):
-    text = "Nor-BNI was given a day before testing. NorBNI pretreatment lasted weeks, as did nor-BNI binding."
-    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [
-        ("Nor-BNI", "NC:nor_binaltorphimine"), ("NorBNI", "NC:nor_binaltorphimine"), ("nor-BNI", "NC:nor_binaltorphimine")]
+def test_author_initials_are_no_disorder(ner_nlp):
+    text = "As reviewed by Kleber HD and Koob GF, clonidine relieves opioid withdrawal."
+    mentions = found(ner_nlp, text)
+    assert [t for t, label, _ in mentions if label == "DISORDER" and t in ("HD", "GF")] == []
+    assert ("clonidine", "DRUG", "MESH:D003000") in mentions
 
 
-def test_a_short_form_capitalised_inside_a_sentence_is_not_found(lexicon_nlp):
-    assert concept_of(lexicon_nlp, "Rats given Nor-BNI were tested.", "Nor-BNI") == []
+def test_generic_words_are_no_disorder(ner_nlp):
+    text = "Opioid addiction is a chronic disorder with frequent relapse."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == ["Opioid addiction"]
+
+
+def test_a_short_form_of_another_type_is_no_unlinked_disorder(ner_nlp):
+    text = "Verucerfont blunted the HPA response to the dexamethasone test."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []
