@@ -306,3 +306,13 @@ def test_generic_words_are_no_disorder(ner_nlp):
 def test_a_short_form_of_another_type_is_no_unlinked_disorder(ner_nlp):
     text = "Verucerfont blunted the HPA response to the dexamethasone test."
     assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []
+
+
+def test_a_code_name_defined_by_a_systematic_name_keeps_its_drug(lexicon_nlp):
+    text = "We gave 2-methyl-6-(phenylethynyl)-pyridine (MPEP) before the session. MPEP lowered intake."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [("MPEP", "MESH:C121465")] * 2
+
+
+def test_a_short_form_defined_as_something_else_is_still_not_matched(lexicon_nlp):
+    text = "Patients took a brief neurological screening test (BNST). BNST scores were normal."
+    assert [t for t, _, _ in found(lexicon_nlp, text) if t == "BNST"] == []

@@ -55,6 +55,10 @@ SOURCE_LEXICON = "lexicon"
 REJECTED_SPANS_KEY = "lexicon_rejected"  # doc.spans: what the sense rules kept from being mentions
 BLOCKED = "neuroconcepts:blocked"  # the matcher key of blocked phrases
 MAX_INTERRUPTED_HEAD = 2  # words after "(SHORT)" that may complete an interrupted name
+# A chemical's systematic name ("2-methyl-6-(phenylethynyl)-pyridine"): a short form it defines
+# is the compound's code name, which the knowledge base may know by itself (MPEP), so it is
+# not taken for a short form of something outside the knowledge base.
+SYSTEMATIC_NAME = re.compile(r"^\S*\d\S*[-(,]\S*$|^\S*[-(,]\S*\d\S*$")
 GROUP_SIZE = re.compile(r"\s*[,;]\s*[nN]\s*=")  # what follows a group's label: "(MT, n = 30)"
 STATE_FILE = "state.msgpack"  # the file ConceptMatcher.to_disk writes into its folder: knowledge base and patterns
 # Words after which a noun phrase ends: an alias matched only as a noun (alias rule noun_only)
@@ -371,8 +375,8 @@ class ConceptMatcher:
             concept = by_end.get(long_form.end)
             if concept is not None and concept.start >= long_form.start:
                 defined.setdefault(short.text, (concept.kb_id_, long_form))
-            elif short.text not in defined:
-                undefined.add(short.text)
+            elif short.text not in defined and not SYSTEMATIC_NAME.search(long_form.text):
+                undefined.add(short.text)  # a systematic name the knowledge base lacks leaves its code name be ("(MPEP)")
         # "nucleus locus coeruleus (LC)" where the detector found no pair, or a pair whose long
         # form the concept overruns ("locus coeruleus"): trust the knowledge base; the
         # detector's long form, if any, stays the long form.
