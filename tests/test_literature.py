@@ -316,3 +316,15 @@ def test_a_code_name_defined_by_a_systematic_name_keeps_its_drug(lexicon_nlp):
 def test_a_short_form_defined_as_something_else_is_still_not_matched(lexicon_nlp):
     text = "Patients took a brief neurological screening test (BNST). BNST scores were normal."
     assert [t for t, _, _ in found(lexicon_nlp, text) if t == "BNST"] == []
+
+
+def test_a_group_label_is_no_mention_where_it_recurs(ner_nlp):
+    text = ("Mice were implanted with morphine (MOR, n = 12) or placebo pellets. "
+            "MOR mice lost more weight, and MOR mice jumped more.")
+    mentions = found(ner_nlp, text)
+    assert [t for t, _, _ in mentions if t == "MOR"] == []
+    assert ("morphine", "DRUG", "MESH:D009020") in mentions
+
+
+def test_the_same_short_form_elsewhere_is_still_the_receptor(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "MOR agonists reduced pain.", "MOR") == ["HGNC:8156"]

@@ -17,7 +17,8 @@ Beyond single names, following the project's annotation guidelines
   form means the part before the parenthesis when that names a concept of its own
   ("kappa opioid receptor (KOR) system": KOR is the receptor), else the whole name;
 - coordinated heads are split, one concept per conjunct (coordination.py);
-- a short form labelling a group of subjects, "(MT, n = 30)", is not a mention;
+- a short form labelling a group of subjects, "(MT, n = 30)", is not a mention, there or
+  where it recurs in the document ("MT rats");
 - alias rules (models/kb/alias_rules.tsv) keep an alias to sentences with a context word,
   keep it from following some words or mentions ("noradrenergic hyperactivity"), keep a
   drug class to its uses as a noun ("opioids", not "opioid therapy"), or block a phrase
@@ -243,6 +244,9 @@ class ConceptMatcher:
         spans = filter_spans(spans)
         text = doc.text
         rejected = [span for span in spans if span.label_ == BLOCKED or _is_group_label(doc, span, text)]
+        # a short form the document makes a group's label names that group wherever it recurs ("MOR rats")
+        group_labels = {span.text for span in rejected if span.label_ != BLOCKED}
+        rejected += [span for span in spans if span.text in group_labels and span not in rejected]
         spans = [span for span in spans if span not in rejected]
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
