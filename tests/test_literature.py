@@ -328,3 +328,19 @@ def test_a_group_label_is_no_mention_where_it_recurs(ner_nlp):
 
 def test_the_same_short_form_elsewhere_is_still_the_receptor(lexicon_nlp):
     assert concept_of(lexicon_nlp, "MOR agonists reduced pain.", "MOR") == ["HGNC:8156"]
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Depression ratings fell after the third infusion.", "Depression"),
+    ("Inpatients reported depression and anxiety symptoms at intake.", "depression"),
+    ("Craving, depression and stress scores were entered as covariates.", "depression"),
+])
+def test_depression_measured_as_a_dimension_is_the_symptom(lexicon_nlp, text, surface):
+    assert concept_of(lexicon_nlp, text, surface) == ["HP:0000716"]
+
+
+def test_depression_as_a_diagnosis_and_withdrawal_severity_stay_disorders(lexicon_nlp):
+    text = "Comorbid depression was common, and withdrawal severity ratings predicted dropout."
+    mentions = found(lexicon_nlp, text)
+    assert ("depression", "DISORDER", "MESH:D003866") in mentions
+    assert [label for t, label, _ in mentions if t == "withdrawal"] == ["DISORDER"]

@@ -82,6 +82,8 @@ outer upper lower middle
 # "X-like behavior", "X-related states": a symptom's mention takes in these words after it (guidelines, rule 1).
 LIKE_WORDS = frozenset({"like", "related"})
 LIKE_HEADS = frozenset("behavior behaviors behaviour behaviours state states response responses phenotype".split())
+# Words that make a disorder a measured dimension, a symptom ("depression scores"; guidelines v2.1).
+MEASURE_WORDS = frozenset("score scores rating ratings symptom symptoms symptomatology".split())  # not "severity": "withdrawal severity"
 # Laterality stays out of a brain-region mention (the annotation guidelines, rule 10).
 LATERALITY = frozenset("left right bilateral unilateral ipsilateral contralateral".split())
 # A capitalised word in the name of a rating scale or inventory is no mention ("Clinical Opiate
@@ -251,6 +253,7 @@ class ConceptMatcher:
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
         spans = [self._with_like_head(doc, span) for span in spans]
+        spans = self._as_measured_symptoms(doc, spans)
         excluded = {span for span in spans if self._follows_excluded(doc, span, spans) or self._is_modifier(doc, span) or _in_instrument_name(doc, span)}
         doc.ents = [span for span in spans if span not in excluded]
         doc.spans[REJECTED_SPANS_KEY] = sorted([*rejected, *excluded, *out_of_context], key=lambda span: (span.start, span.end))
@@ -302,6 +305,34 @@ class ConceptMatcher:
         widened = self._span(doc, span.start, span.end + 3, span.kb_id_)
         widened._.long_form = span._.long_form
         return widened
+
+    def _as_measured_symptoms(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """A disorder measured as a dimension is the symptom ("depression scores", "depression and
+        anxiety symptoms": guidelines v2.1, anxiety and depression): a DISORDER mention followed by a
+        word of measurement (MEASURE_WORDS), directly or after a coordinated mention, becomes the
+        SYMPTOM its name with "symptoms" names (depression symptoms: depressed mood), if any."""
+        out = []
+        for i, span in enumerate(spans):
+            if span.label_ == "DISORDER" and self._measured(doc, span, spans[i + 1:i + 2]):
+                symptom = self._concept_of_label((*(t.text for t in span), "symptoms"), "SYMPTOM")
+                if symptom is not None:
+                    widened = self._span(doc, span.start, span.end, symptom)
+                    widened._.long_form = span._.long_form
+                    span = widened
+            out.append(span)
+        return out
+
+    @staticmethod
+    def _measured(doc: Doc, span: Span, following: list[Span]) -> bool:
+        """Whether a word of measurement follows the span, directly or after "and"/"or"/a comma and
+        the next mention (which may end with that word: "anxiety symptoms")."""
+        if span.end < len(doc) and doc[span.end].lower_ in MEASURE_WORDS:
+            return True
+        if not following or span.end >= len(doc) or doc[span.end].lower_ not in ("and", "or", ",", "/"):
+            return False
+        other = following[0]
+        return other.start == span.end + 1 and (doc[other.end - 1].lower_ in MEASURE_WORDS
+                                                 or (other.end < len(doc) and doc[other.end].lower_ in MEASURE_WORDS))
 
     def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:
         """False for an alias that needs a context word its sentence lacks (alias rules)."""
