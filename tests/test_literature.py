@@ -344,3 +344,8 @@ def test_depression_as_a_diagnosis_and_withdrawal_severity_stay_disorders(lexico
     mentions = found(lexicon_nlp, text)
     assert ("depression", "DISORDER", "MESH:D003866") in mentions
     assert [label for t, label, _ in mentions if t == "withdrawal"] == ["DISORDER"]
+
+
+@pytest.mark.parametrize("written, concept_id", [("ICI-33828", "MESH:D008693"), ("CL-67772", "MESH:D000657"), ("MDL 108207DA", "MESH:C110516")])
+def test_a_code_name_without_its_thousands_comma(lexicon_nlp, written, concept_id):
+    assert concept_of(lexicon_nlp, f"Rats were pretreated with {written} before the test.", written) == [concept_id]

@@ -67,6 +67,7 @@ def singular(word: str) -> str:
 
 
 _LETTER_HYPHEN_LETTER = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # a code name's comma: CP-154,526 = CP-154526
 _NUMBERED_NAME = re.compile(r"^((?:\d+-)?[A-Z]+)(\d+[A-Za-z]?)$")  # CRF1, 5-HT1A, D2: written CRF(1), 5-HT(1A), D(2)
 
 
@@ -82,6 +83,7 @@ def alias_variants(alias: str) -> list[str]:
       adrenal" then matches.
     - A numbered name is also written with its number in parentheses, as PubMed renders
       subscripts: CRF(1), 5-HT(1A), D(2).
+    - A code name's thousands comma may be left out: CP-154,526, CP-154526, CP154526.
     """
     words = alias.replace("-", " ").split()
     variants = [alias, " ".join(words)]
@@ -95,4 +97,6 @@ def alias_variants(alias: str) -> list[str]:
     numbered = [_NUMBERED_NAME.sub(r"\1(\2)", word) for word in alias.split()]
     if numbered != alias.split():
         variants.append(" ".join(numbered))
+    if _THOUSANDS_COMMA.search(alias):
+        variants += [_THOUSANDS_COMMA.sub("", variant) for variant in variants]
     return list(dict.fromkeys(variants))
