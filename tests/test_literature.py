@@ -349,3 +349,10 @@ def test_depression_as_a_diagnosis_and_withdrawal_severity_stay_disorders(lexico
 @pytest.mark.parametrize("written, concept_id", [("ICI-33828", "MESH:D008693"), ("CL-67772", "MESH:D000657"), ("MDL 108207DA", "MESH:C110516")])
 def test_a_code_name_without_its_thousands_comma(lexicon_nlp, written, concept_id):
     assert concept_of(lexicon_nlp, f"Rats were pretreated with {written} before the test.", written) == [concept_id]
+
+
+def test_bare_shakes_among_withdrawal_signs_and_hostility(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Abstinent mice showed jumping, shakes and hostility toward the intruder.")
+    assert ("shakes", "SYMPTOM", "NC:body_tremor") in mentions
+    assert ("hostility", "SYMPTOM", "MESH:D006791") in mentions
+    assert found(lexicon_nlp, "The old building shakes when trains pass.") == []
