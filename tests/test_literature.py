@@ -356,3 +356,15 @@ def test_bare_shakes_among_withdrawal_signs_and_hostility(lexicon_nlp):
     assert ("shakes", "SYMPTOM", "NC:body_tremor") in mentions
     assert ("hostility", "SYMPTOM", "MESH:D006791") in mentions
     assert found(lexicon_nlp, "The old building shakes when trains pass.") == []
+
+
+def test_a_generic_mention_that_names_the_class_stays_generic(lexicon_nlp):
+    text = "In these morphine-treated rats, the search terms were substance withdrawal syndrome and drug dependence."
+    mentions = found(lexicon_nlp, text)
+    assert ("substance withdrawal syndrome", "DISORDER", "MESH:D013375") in mentions
+    assert concept_of(lexicon_nlp, "Morphine-treated rats were tested in withdrawal.", "withdrawal") == ["NC:opioid_withdrawal_syndrome"]
+
+
+def test_a_study_design_is_no_disorder(ner_nlp):
+    text = "To compare them, using meta-analysis, we pooled the trials of drugs for alcohol withdrawal."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == ["withdrawal"]

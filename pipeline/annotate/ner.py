@@ -105,7 +105,7 @@ NON_DRUG_CHEMICALS = frozenset(name.strip() for name in NON_DRUG_CHEMICAL_TEXT.s
 # One-word diseases the guidelines do not annotate: adjectives, and processes that are no diagnosis.
 ADJECTIVE_SUFFIXES = ("ic", "ive", "ian", "ed", "al", "ous", "oid")
 NON_DISEASE_WORDS = frozenset("""trauma inflammation death damage injury lesion stress infection toxicity dysfunction
-impairment deficit abnormality disturbance von""".split())
+impairment deficit abnormality disturbance von meta-analysis analysis review trial study survey cohort""".split())
 # Words that alone make no diagnosis (guidelines, rule 6: generic words alone are not annotated):
 # a DISEASE span of only these ("chronic disorder", "psychiatric illness") is dropped, linked or not.
 GENERIC_DISEASE_WORDS = frozenset("""chronic acute relapsing remitting progressive severe mild debilitating disabling
@@ -331,7 +331,8 @@ def names_a_specific(label: str, text: str) -> bool:
         return False
     if label == "CHEMICAL":
         return " ".join(words).removesuffix("s") not in NON_DRUG_CHEMICALS
-    return len(words) > 1 or not (words[0].endswith(ADJECTIVE_SUFFIXES) or words[0].removesuffix("s") in NON_DISEASE_WORDS)
+    return len(words) > 1 or not (words[0].endswith(ADJECTIVE_SUFFIXES) or words[0] in NON_DISEASE_WORDS
+                                  or words[0].removesuffix("s") in NON_DISEASE_WORDS)
 
 
 def only_generic_words(text: str) -> bool:

@@ -19,6 +19,9 @@ DISORDER):
    mentioned first);
 5. else the mention keeps its generic concept.
 
+A mention whose first word names the class ("substance withdrawal syndrome", "drug
+dependence"; CLASS_WORDS) keeps its generic concept.
+
 The mention's label becomes the resolved concept's type. Where the table says the generic
 concept `joins`, a DRUG mention right before the mention that resolves it becomes part of
 it ("heroin dependence": one mention of opioid dependence); otherwise spans do not change
@@ -38,6 +41,9 @@ from pipeline.annotate.concept_matcher import SOURCE_LEXICON  # noqa: F401  (reg
 from pipeline.kb import KnowledgeBase
 
 OBJECT_WORDS = frozenset({"of", "from", "on", "to"})  # "withdrawal from morphine", "dependence on heroin"
+# A generic mention that names the class of substances itself stays generic ("substance withdrawal
+# syndrome", "drug dependence", "drug addiction"): the text speaks of drugs in general there.
+CLASS_WORDS = frozenset({"drug", "drugs", "substance", "substances"})
 
 
 @Language.factory("concept_resolver", requires=["doc.ents"], assigns=["doc.ents"])
@@ -79,7 +85,7 @@ class ConceptResolver:
         resolved: list[Span] = []
         for ent in ents:
             choices = self.table.get(ent.kb_id_)
-            if not choices:
+            if not choices or ent[0].lower_ in CLASS_WORDS:  # "substance withdrawal syndrome", "drug addiction": the class itself
                 resolved.append(ent)
                 continue
             before = resolved[-1] if resolved and resolved[-1].end == ent.start and resolved[-1].label_ == "DRUG" else None
