@@ -368,3 +368,11 @@ def test_a_generic_mention_that_names_the_class_stays_generic(lexicon_nlp):
 def test_a_study_design_is_no_disorder(ner_nlp):
     text = "To compare them, using meta-analysis, we pooled the trials of drugs for alcohol withdrawal."
     assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == ["withdrawal"]
+
+
+def test_an_amino_prefix_written_apart_is_still_gaba_not_the_drug_butyric_acid(lexicon_nlp):
+    text = "Pregabalin is a structural analogue of gamma amino butyric acid (GABA). GABA release fell."
+    mentions = found(lexicon_nlp, text)
+    assert ("gamma amino butyric acid", "NEUROCHEMICAL", "CHEBI:16865") in mentions
+    assert [c for t, _, c in mentions if t == "GABA"] == ["CHEBI:16865", "CHEBI:16865"]
+    assert [t for t, label, _ in mentions if label == "DRUG"] == ["Pregabalin"]

@@ -67,6 +67,7 @@ def singular(word: str) -> str:
 
 
 _LETTER_HYPHEN_LETTER = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+_CHEMICAL_PREFIX = re.compile(r"(?<![A-Za-z])(amino|hydroxy)(?=[a-z]{4})", re.I)  # aminobutyric = amino butyric
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # a code name's comma: CP-154,526 = CP-154526
 _NUMBERED_NAME = re.compile(r"^((?:\d+-)?[A-Z]+)(\d+[A-Za-z]?)$")  # CRF1, 5-HT1A, D2: written CRF(1), 5-HT(1A), D(2)
 
@@ -84,6 +85,8 @@ def alias_variants(alias: str) -> list[str]:
     - A numbered name is also written with its number in parentheses, as PubMed renders
       subscripts: CRF(1), 5-HT(1A), D(2).
     - A code name's thousands comma may be left out: CP-154,526, CP-154526, CP154526.
+    - An amino or hydroxy prefix may be written apart: gamma-aminobutyric acid, gamma amino
+      butyric acid, gamma-amino-butyric acid; 5-hydroxytryptamine, 5-hydroxy tryptamine.
     """
     words = alias.replace("-", " ").split()
     variants = [alias, " ".join(words)]
@@ -99,4 +102,7 @@ def alias_variants(alias: str) -> list[str]:
         variants.append(" ".join(numbered))
     if _THOUSANDS_COMMA.search(alias):
         variants += [_THOUSANDS_COMMA.sub("", variant) for variant in variants]
+    split = _CHEMICAL_PREFIX.sub(r"\1 ", alias)
+    if split != alias:
+        variants += alias_variants(split)
     return list(dict.fromkeys(variants))
