@@ -376,3 +376,10 @@ def test_an_amino_prefix_written_apart_is_still_gaba_not_the_drug_butyric_acid(l
     assert ("gamma amino butyric acid", "NEUROCHEMICAL", "CHEBI:16865") in mentions
     assert [c for t, _, c in mentions if t == "GABA"] == ["CHEBI:16865", "CHEBI:16865"]
     assert [t for t, label, _ in mentions if label == "DRUG"] == ["Pregabalin"]
+
+
+def test_an_adjective_in_thy_is_no_disorder_but_a_pathy_is(ner_nlp):
+    text = "Morphine treatment of these infants is associated with a lengthy stay."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []
+    from pipeline.annotate.ner import names_a_specific
+    assert names_a_specific("DISEASE", "encephalopathy") and not names_a_specific("DISEASE", "lengthy")

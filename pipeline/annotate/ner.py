@@ -331,7 +331,8 @@ def names_a_specific(label: str, text: str) -> bool:
         return False
     if label == "CHEMICAL":
         return " ".join(words).removesuffix("s") not in NON_DRUG_CHEMICALS
-    return len(words) > 1 or not (words[0].endswith(ADJECTIVE_SUFFIXES) or words[0] in NON_DISEASE_WORDS
+    adjective = words[0].endswith(ADJECTIVE_SUFFIXES) or (words[0].endswith("thy") and not words[0].endswith("pathy"))  # lengthy
+    return len(words) > 1 or not (adjective or words[0] in NON_DISEASE_WORDS
                                   or words[0].removesuffix("s") in NON_DISEASE_WORDS)
 
 
