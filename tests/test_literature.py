@@ -401,3 +401,159 @@ def test_a_subtype_after_a_slash_is_a_mention_of_its_own(lexicon_nlp):
     assert ("1B receptors", "RECEPTOR", "HGNC:5287") in mentions
     assert ("NR2A", "RECEPTOR", "HGNC:4585") in mentions
     assert ("B subunits", "RECEPTOR", "HGNC:4586") in mentions
+# 8. Drugs, disorders and symptoms of real abstracts (issue 12, second reading: DRUG, DISORDER, SYMPTOM)
+
+@pytest.fixture(scope="module")
+def ner_nlp():
+    return build_nlp(ner=True)
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Pretreatment with pexacerfont did not change cue-induced craving.", "pexacerfont", "NC:pexacerfont"),
+    ("Verucerfont (GSK561679) was given for three weeks.", "GSK561679", "NC:verucerfont"),
+    ("The CRF1 antagonist emicerfont was well tolerated.", "emicerfont", "NC:emicerfont"),
+    ("Mice drank less after MPEP than after vehicle.", "MPEP", "MESH:C121465"),
+    ("MTEP reduced responding for ethanol in dependent rats.", "MTEP", "NC:mtep"),
+    ("The delta antagonists naltriben and ICI-174,864 blocked the effect.", "naltriben", "NC:naltriben"),
+    ("The delta antagonists naltriben and ICI-174,864 blocked the effect.", "ICI-174,864", "NC:ici_174864"),
+    ("DAGO was infused into the ventral pallidum.", "DAGO", "NC:damgo"),
+    ("Antisauvagine-30 was infused into the lateral septum.", "Antisauvagine-30", "NC:antisauvagine_30"),
+    ("TCS-OX2-29 did not alter intake, unlike almorexant.", "TCS-OX2-29", "NC:tcs_ox2_29"),
+    ("TCS-OX2-29 did not alter intake, unlike almorexant.", "almorexant", "NC:almorexant"),
+    ("The NOP antagonist J-113397 and the agonist Ro 64-6198 had opposite effects.", "Ro 64-6198", "NC:ro_64_6198"),
+    ("Bath application of CNQX and AP5 abolished the EPSC.", "CNQX", "MESH:D018750"),
+    ("Bath application of CNQX and AP5 abolished the EPSC.", "AP5", "MESH:D015763"),
+    ("Patients on LAAM reported fewer withdrawal symptoms.", "LAAM", "NC:levomethadyl_acetate"),
+])
+def test_research_compounds_of_the_field(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+def test_a_short_form_in_small_letters_is_found_capitalised_at_a_sentence_start(lexicon_nlp):
+    text = "Nor-BNI was given a day before testing. NorBNI pretreatment lasted weeks, as did nor-BNI binding."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [
+        ("Nor-BNI", "NC:nor_binaltorphimine"), ("NorBNI", "NC:nor_binaltorphimine"), ("nor-BNI", "NC:nor_binaltorphimine")]
+
+
+def test_a_short_form_capitalised_inside_a_sentence_is_not_found(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Rats given Nor-BNI were tested.", "Nor-BNI") == []
+
+
+def test_slash_joined_drugs_are_two_mentions(lexicon_nlp):
+    text = "Patients were inducted onto buprenorphine/naloxone within two days."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [("buprenorphine", "MESH:D002047"), ("naloxone", "MESH:D009270")]
+
+
+@pytest.mark.parametrize("text, surface, concept_id", [
+    ("Withdrawn mice made repeated escape attempts from the cylinder.", "escape attempts", "NC:escape_attempts"),
+    ("Exposed newborns showed tremor and autonomic instability.", "autonomic instability", "NC:autonomic_instability"),
+])
+def test_withdrawal_signs(lexicon_nlp, text, surface, concept_id):
+    assert concept_of(lexicon_nlp, text, surface) == [concept_id]
+
+
+@pytest.mark.parametrize("text", [
+    "Kappa agonists produced a depression of intracranial self-stimulation.",
+    "High-frequency stimulation induced long-term depression at these synapses.",
+    "Cortical spreading depression propagated across the slice.",
+])
+def test_a_depression_of_activity_is_not_the_disorder(lexicon_nlp, text):
+    assert [c for _, _, c in found(lexicon_nlp, text) if c == "MESH:D003866"] == []
+
+
+def test_depression_in_patients_is_still_the_disorder(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "Comorbid depression predicted relapse in these patients.", "depression") == ["MESH:D003866"]
+
+
+def test_author_initials_are_no_disorder(ner_nlp):
+    text = "As reviewed by Kleber HD and Koob GF, clonidine relieves opioid withdrawal."
+    mentions = found(ner_nlp, text)
+    assert [t for t, label, _ in mentions if label == "DISORDER" and t in ("HD", "GF")] == []
+    assert ("clonidine", "DRUG", "MESH:D003000") in mentions
+
+
+def test_generic_words_are_no_disorder(ner_nlp):
+    text = "Opioid addiction is a chronic disorder with frequent relapse."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == ["Opioid addiction"]
+
+
+def test_a_short_form_of_another_type_is_no_unlinked_disorder(ner_nlp):
+    text = "Verucerfont blunted the HPA response to the dexamethasone test."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []
+
+
+def test_a_code_name_defined_by_a_systematic_name_keeps_its_drug(lexicon_nlp):
+    text = "We gave 2-methyl-6-(phenylethynyl)-pyridine (MPEP) before the session. MPEP lowered intake."
+    assert [(t, c) for t, _, c in found(lexicon_nlp, text)] == [("MPEP", "MESH:C121465")] * 2
+
+
+def test_a_short_form_defined_as_something_else_is_still_not_matched(lexicon_nlp):
+    text = "Patients took a brief neurological screening test (BNST). BNST scores were normal."
+    assert [t for t, _, _ in found(lexicon_nlp, text) if t == "BNST"] == []
+
+
+def test_a_group_label_is_no_mention_where_it_recurs(ner_nlp):
+    text = ("Mice were implanted with morphine (MOR, n = 12) or placebo pellets. "
+            "MOR mice lost more weight, and MOR mice jumped more.")
+    mentions = found(ner_nlp, text)
+    assert [t for t, _, _ in mentions if t == "MOR"] == []
+    assert ("morphine", "DRUG", "MESH:D009020") in mentions
+
+
+def test_the_same_short_form_elsewhere_is_still_the_receptor(lexicon_nlp):
+    assert concept_of(lexicon_nlp, "MOR agonists reduced pain.", "MOR") == ["HGNC:8156"]
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Depression ratings fell after the third infusion.", "Depression"),
+    ("Inpatients reported depression and anxiety symptoms at intake.", "depression"),
+    ("Craving, depression and stress scores were entered as covariates.", "depression"),
+])
+def test_depression_measured_as_a_dimension_is_the_symptom(lexicon_nlp, text, surface):
+    assert concept_of(lexicon_nlp, text, surface) == ["HP:0000716"]
+
+
+def test_depression_as_a_diagnosis_and_withdrawal_severity_stay_disorders(lexicon_nlp):
+    text = "Comorbid depression was common, and withdrawal severity ratings predicted dropout."
+    mentions = found(lexicon_nlp, text)
+    assert ("depression", "DISORDER", "MESH:D003866") in mentions
+    assert [label for t, label, _ in mentions if t == "withdrawal"] == ["DISORDER"]
+
+
+@pytest.mark.parametrize("written, concept_id", [("ICI-33828", "MESH:D008693"), ("CL-67772", "MESH:D000657"), ("MDL 108207DA", "MESH:C110516")])
+def test_a_code_name_without_its_thousands_comma(lexicon_nlp, written, concept_id):
+    assert concept_of(lexicon_nlp, f"Rats were pretreated with {written} before the test.", written) == [concept_id]
+
+
+def test_bare_shakes_among_withdrawal_signs_and_hostility(lexicon_nlp):
+    mentions = found(lexicon_nlp, "Abstinent mice showed jumping, shakes and hostility toward the intruder.")
+    assert ("shakes", "SYMPTOM", "NC:body_tremor") in mentions
+    assert ("hostility", "SYMPTOM", "MESH:D006791") in mentions
+    assert found(lexicon_nlp, "The old building shakes when trains pass.") == []
+
+
+def test_a_generic_mention_that_names_the_class_stays_generic(lexicon_nlp):
+    text = "In these morphine-treated rats, the search terms were substance withdrawal syndrome and drug dependence."
+    mentions = found(lexicon_nlp, text)
+    assert ("substance withdrawal syndrome", "DISORDER", "MESH:D013375") in mentions
+    assert concept_of(lexicon_nlp, "Morphine-treated rats were tested in withdrawal.", "withdrawal") == ["NC:opioid_withdrawal_syndrome"]
+
+
+def test_a_study_design_is_no_disorder(ner_nlp):
+    text = "To compare them, using meta-analysis, we pooled the trials of drugs for alcohol withdrawal."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == ["withdrawal"]
+
+
+def test_an_amino_prefix_written_apart_is_still_gaba_not_the_drug_butyric_acid(lexicon_nlp):
+    text = "Pregabalin is a structural analogue of gamma amino butyric acid (GABA). GABA release fell."
+    mentions = found(lexicon_nlp, text)
+    assert ("gamma amino butyric acid", "NEUROCHEMICAL", "CHEBI:16865") in mentions
+    assert [c for t, _, c in mentions if t == "GABA"] == ["CHEBI:16865", "CHEBI:16865"]
+    assert [t for t, label, _ in mentions if label == "DRUG"] == ["Pregabalin"]
+
+
+def test_an_adjective_in_thy_is_no_disorder_but_a_pathy_is(ner_nlp):
+    text = "Morphine treatment of these infants is associated with a lengthy stay."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []
+    from pipeline.annotate.ner import names_a_specific
+    assert names_a_specific("DISEASE", "encephalopathy") and not names_a_specific("DISEASE", "lengthy")

@@ -17,9 +17,10 @@ Beyond single names, following the project's annotation guidelines
   form means the part before the parenthesis when that names a concept of its own
   ("kappa opioid receptor (KOR) system": KOR is the receptor), else the whole name;
 - coordinated heads are split, one concept per conjunct (coordination.py);
-- a short form labelling a group of subjects, "(MT, n = 30)", or part of a compound's code
-  name ("TCS-OX2-29") is not a mention, nor a letter-named concept whose letter is the
-  article ("orexin a large body");
+- a short form labelling a group of subjects, "(MT, n = 30)", is not a mention, there or
+  where it recurs in the document ("MT rats"), nor part of a compound's code name
+  ("TCS-OX2-29"), nor a letter-named concept whose letter is the article ("orexin a large
+  body");
 - alias rules (models/kb/alias_rules.tsv) keep an alias to sentences with a context word,
   keep it from following some words or mentions ("noradrenergic hyperactivity"), keep a
   drug class to its uses as a noun ("opioids", not "opioid therapy"), or block a phrase
@@ -50,7 +51,8 @@ from spacy.util import filter_spans
 
 from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.coordination import conjunct_spans
-from pipeline.annotate.patterns import ABBREVIATION, SYNONYM, Collision, Pattern, ResolvedPatterns, resolve_patterns, tokenize_patterns
+from pipeline.annotate.patterns import (ABBREVIATION, SYNONYM, Collision, Pattern, ResolvedPatterns, resolve_patterns, sentence_initial,
+                                        tokenize_patterns)
 from pipeline.kb import DEFAULT_KB_DIR, AliasRule, Concept, KnowledgeBase, load_kb
 from pipeline.kb.resolutions import Resolution
 
@@ -60,6 +62,10 @@ BLOCKED = "neuroconcepts:blocked"  # the matcher key of blocked phrases
 MAX_INTERRUPTED_HEAD = 2  # words after "(SHORT)" that may complete an interrupted name
 MAX_BRACKETED_LONG_FORM = 8  # words before "[SHORT]" tried as its long form (scispaCy's detector reads parentheses only)
 CLOSING = {"(": ")", "[": "]"}
+# A chemical's systematic name ("2-methyl-6-(phenylethynyl)-pyridine"): a short form it defines
+# is the compound's code name, which the knowledge base may know by itself (MPEP), so it is
+# not taken for a short form of something outside the knowledge base.
+SYSTEMATIC_NAME = re.compile(r"^\S*\d\S*[-(,]\S*$|^\S*[-(,]\S*\d\S*$")
 GROUP_SIZE = re.compile(r"\s*[,;]\s*[nN]\s*=")  # what follows a group's label: "(MT, n = 30)"
 STATE_FILE = "state.msgpack"  # the file ConceptMatcher.to_disk writes into its folder: knowledge base and patterns
 # Words after which a noun phrase ends: an alias matched only as a noun (alias rule noun_only)
@@ -85,6 +91,8 @@ LIKE_HEADS = frozenset("behavior behaviors behaviour behaviours state states res
 # The head words a neural system's mention takes in after it ("LC-NE complex"; _with_system_head).
 SYSTEM_HEADS = frozenset({"system", "systems", "complex"})
 NAMED_HEADS = frozenset("axis axes circuit circuits circuitry network networks pathway pathways loop loops".split())  # a head already there
+# Words that make a disorder a measured dimension, a symptom ("depression scores"; guidelines v2.1).
+MEASURE_WORDS = frozenset("score scores rating ratings symptom symptoms symptomatology".split())  # not "severity": "withdrawal severity"
 # Laterality stays out of a brain-region mention (the annotation guidelines, rule 10).
 LATERALITY = frozenset("left right bilateral unilateral ipsilateral contralateral".split())
 # A capitalised word in the name of a rating scale or inventory is no mention ("Clinical Opiate
@@ -168,6 +176,7 @@ class ConceptMatcher:
         self.synonyms: PhraseMatcher | None = None  # set by _compile
         self.abbreviations: PhraseMatcher | None = None
         self.if_defined: dict[str, set[str]] = {}
+        self.sentence_initial_only: set[tuple[str, ...]] = set()
         self.concepts_named = lru_cache(maxsize=10_000)(self._concepts_named)
 
     @property
@@ -199,6 +208,10 @@ class ConceptMatcher:
                 matcher.add(concept_id, keys)
         if self.patterns.blocks:
             synonyms.add(BLOCKED, [[strings.add(word) for word in pattern.norm_key] for pattern in self.patterns.blocks])
+        # the capitalised variants of short forms such as nor-BNI ("Nor-BNI"): at a sentence start only
+        regular = {p.words for p in self.patterns.abbreviations if not sentence_initial(p.alias) or p.words[0][:1].islower()}
+        self.sentence_initial_only = {p.words for p in self.patterns.abbreviations
+                                      if sentence_initial(p.alias) and p.words[0][:1].isupper()} - regular
         self.if_defined = {}
         for concept in self.kb:
             for short in concept.abbreviations_if_defined:
@@ -243,6 +256,9 @@ class ConceptMatcher:
                     # when written in lower case: "hypocretin/orexin a large body of evidence"
                     out_of_context.append(self._span(doc, start, end, strings[match_id]))
                     continue
+                if kind == ABBREVIATION and start and not doc[start].is_sent_start and \
+                        tuple(t.text for t in doc[start:end]) in self.sentence_initial_only:
+                    continue
                 (spans if self._in_context(doc, kind, start, end) else out_of_context).append(self._span(doc, start, end, strings[match_id]))
         spans = filter_spans(spans)
         interrupted, defined_by_names = self._interrupted_names(doc, spans)
@@ -254,11 +270,15 @@ class ConceptMatcher:
         spans = filter_spans(spans)
         text = doc.text
         rejected = [span for span in spans if span.label_ == BLOCKED or _is_group_label(doc, span, text)]
+        # a short form the document makes a group's label names that group wherever it recurs ("MOR rats")
+        group_labels = {span.text for span in rejected if span.label_ != BLOCKED}
+        rejected += [span for span in spans if span.text in group_labels and span not in rejected]
         spans = [span for span in spans if span not in rejected]
         spans = filter_spans(spans + conjunct_spans(doc, spans, self._concept_of_label, lambda s, e, c: self._span(doc, s, e, c)))
         spans = self._with_region_modifiers(doc, spans) if self.extend_region_modifiers else spans
         spans = [self._with_like_head(doc, span) for span in spans]
         spans = self._with_system_head(doc, spans)
+        spans = self._as_measured_symptoms(doc, spans)
         excluded = {span for span in spans if self._follows_excluded(doc, span, spans) or self._is_modifier(doc, span) or _in_instrument_name(doc, span)}
         doc.ents = [span for span in spans if span not in excluded]
         doc.spans[REJECTED_SPANS_KEY] = sorted([*rejected, *excluded, *out_of_context], key=lambda span: (span.start, span.end))
@@ -329,6 +349,33 @@ class ConceptMatcher:
                     break
             widened.append(span)
         return widened
+    def _as_measured_symptoms(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """A disorder measured as a dimension is the symptom ("depression scores", "depression and
+        anxiety symptoms": guidelines v2.1, anxiety and depression): a DISORDER mention followed by a
+        word of measurement (MEASURE_WORDS), directly or after a coordinated mention, becomes the
+        SYMPTOM its name with "symptoms" names (depression symptoms: depressed mood), if any."""
+        out = []
+        for i, span in enumerate(spans):
+            if span.label_ == "DISORDER" and self._measured(doc, span, spans[i + 1:i + 2]):
+                symptom = self._concept_of_label((*(t.text for t in span), "symptoms"), "SYMPTOM")
+                if symptom is not None:
+                    widened = self._span(doc, span.start, span.end, symptom)
+                    widened._.long_form = span._.long_form
+                    span = widened
+            out.append(span)
+        return out
+
+    @staticmethod
+    def _measured(doc: Doc, span: Span, following: list[Span]) -> bool:
+        """Whether a word of measurement follows the span, directly or after "and"/"or"/a comma and
+        the next mention (which may end with that word: "anxiety symptoms")."""
+        if span.end < len(doc) and doc[span.end].lower_ in MEASURE_WORDS:
+            return True
+        if not following or span.end >= len(doc) or doc[span.end].lower_ not in ("and", "or", ",", "/"):
+            return False
+        other = following[0]
+        return other.start == span.end + 1 and (doc[other.end - 1].lower_ in MEASURE_WORDS
+                                                 or (other.end < len(doc) and doc[other.end].lower_ in MEASURE_WORDS))
 
     def _in_context(self, doc: Doc, kind: str, start: int, end: int) -> bool:
         """False for an alias that needs a context word its sentence lacks (alias rules)."""
@@ -429,8 +476,8 @@ class ConceptMatcher:
                 # the short form means the long form's own concept if it names one, else the mention's
                 own = self.concepts_named(tuple(t.text for t in long_form))
                 defined.setdefault(short.text, (own[0] if len(own) == 1 else concept.kb_id_, long_form))
-            elif short.text not in defined:
-                undefined.add(short.text)
+            elif short.text not in defined and not SYSTEMATIC_NAME.search(long_form.text):
+                undefined.add(short.text)  # a systematic name the knowledge base lacks leaves its code name be ("(MPEP)")
         # "nucleus locus coeruleus (LC)" where the detector found no pair, or a pair whose long
         # form the concept overruns ("locus coeruleus"): trust the knowledge base; the
         # detector's long form, if any, stays the long form.

@@ -53,7 +53,10 @@ takes such tokens for regions): it names nothing known, and is dropped.
 A linked span takes its concept's type (a CHEMICAL linked to dopamine is a
 NEUROCHEMICAL, a BRAIN_REGION span "limbic" linked to the limbic system keeps that
 concept's type); an unlinked CHEMICAL is a DRUG, an unlinked DISEASE a DISORDER
-(linking.UNLINKED_TYPE). Then, over the whole document:
+(linking.UNLINKED_TYPE). Three senses of a DISEASE span are dropped: author initials after a
+surname ("Kleber HD"), spans of generic words only ("chronic disorder", linked or not), and,
+unlinked, a short form the knowledge base gives a concept of another type that the document
+does not define ("the HPA response"). Then, over the whole document:
 
 - repeat_names: a name the NER found once is found wherever the document repeats it
   (measured on BC5CDR devel: recall +0.7 points, precision -0.3);
@@ -64,6 +67,7 @@ concept's type); an unlinked CHEMICAL is a DRUG, an unlinked DISEASE a DISORDER
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
@@ -105,7 +109,13 @@ NON_DRUG_CHEMICALS = frozenset(name.strip() for name in NON_DRUG_CHEMICAL_TEXT.s
 # One-word diseases the guidelines do not annotate: adjectives, and processes that are no diagnosis.
 ADJECTIVE_SUFFIXES = ("ic", "ive", "ian", "ed", "al", "ous", "oid")
 NON_DISEASE_WORDS = frozenset("""trauma inflammation death damage injury lesion stress infection toxicity dysfunction
-impairment deficit abnormality disturbance von""".split())
+impairment deficit abnormality disturbance von meta-analysis analysis review trial study survey cohort""".split())
+# Words that alone make no diagnosis (guidelines, rule 6: generic words alone are not annotated):
+# a DISEASE span of only these ("chronic disorder", "psychiatric illness") is dropped, linked or not.
+GENERIC_DISEASE_WORDS = frozenset("""chronic acute relapsing remitting progressive severe mild debilitating disabling
+complex common comorbid co-occurring related mental psychiatric neuropsychiatric neurological neurologic medical
+clinical physical brain disorder disease condition illness syndrome problem""".split())
+AUTHOR_INITIALS = re.compile(r"[A-Z]{1,3}")  # "Kleber HD", "Koob GF": a surname and its initials
 EDGE_PUNCTUATION = frozenset({",", ";", ":", ".", "-"})
 MIN_REPEATED_CHARS = 3  # shorter NER names are not repeated through the document (repeat_names)
 
@@ -162,8 +172,15 @@ def make_entity_merger(nlp: Language, name: str, policy: str, ner_labels: list[s
     kb = nlp.get_pipe("concept_matcher").kb
     linker = Linker(kb, threshold) if link else unlinked_ids
     never = {linking_form(rule.alias) for rule in kb.alias_rules if rule.rule == "never"}
+    # short forms the knowledge base is sure of (matched everywhere), and the few curated ambiguous
+    # ones outside brain regions (HPA); the atlases' thousands of region acronyms (TD, ND) are left out
+    short_types: dict[str, set[str]] = {}
+    for concept in kb:
+        shorts = (*concept.abbreviations, *(concept.abbreviations_if_defined if concept.type != "BRAIN_REGION" else ()))
+        for short in shorts:
+            short_types.setdefault(short, set()).add(concept.type)
     return EntityMerger(policy, name=name, link=linker, ner_labels=ner_labels, concept_types={concept.id: concept.type for concept in kb},
-                        never=never)
+                        never=never, short_types=short_types)
 
 
 class EntityMerger:
@@ -173,6 +190,7 @@ class EntityMerger:
         self, policy: str = DEFAULT_POLICY, name: str = "entity_merger",
         link: Callable[[list[Span]], list[str]] = unlinked_ids, ner_labels: Iterable[str] = (),
         concept_types: Mapping[str, str] | None = None, repeat: bool = True, never: Iterable[str] = (),
+        short_types: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         if policy not in MERGE_POLICIES:
             raise UnknownMergePolicy(f"unknown merge policy {policy!r}: use one of {', '.join(MERGE_POLICIES)}")
@@ -183,6 +201,8 @@ class EntityMerger:
         self.concept_types = concept_types or {}  # concept id -> type, to type linked NER spans
         self.repeat = repeat
         self.never = frozenset(never)  # linking forms of the aliases `never` alias rules take from concepts
+        # short form -> the types of the concepts the knowledge base gives it ("HPA": NEURAL_SYSTEM)
+        self.short_types = {short: frozenset(types) for short, types in (short_types or {}).items()}
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -265,6 +285,11 @@ class EntityMerger:
         """The kept NER span with its concept, typed by it (see the module docstring); None
         for an unlinked chemical or disease that does not look like a specific name."""
         concept_id = self._widened_concept(span, concept_id)
+        if span.label_ == "DISEASE" and (only_generic_words(span.text) or is_author_initials(span)):
+            return None
+        if (span.label_ == "DISEASE" and not is_linked(concept_id) and self.short_types.get(span.text, frozenset()) - {"DISORDER", "SYMPTOM"}
+                and span.text not in {short.text for short in getattr(span.doc._, "abbreviations", ())}):
+            return None  # a short form the knowledge base knows as a concept of another type ("the HPA response"), undefined here
         if not is_linked(concept_id) and (linking_form(span.text) in self.never or _is_unknown_short_form(span) or (
                 span.label_ in GAP_FILLING_LABELS and not names_a_specific(span.label_, span.text))):
             return None
@@ -334,7 +359,26 @@ def names_a_specific(label: str, text: str) -> bool:
         return False
     if label == "CHEMICAL":
         return " ".join(words).removesuffix("s") not in NON_DRUG_CHEMICALS
-    return len(words) > 1 or not (words[0].endswith(ADJECTIVE_SUFFIXES) or words[0].removesuffix("s") in NON_DISEASE_WORDS)
+    adjective = words[0].endswith(ADJECTIVE_SUFFIXES) or (words[0].endswith("thy") and not words[0].endswith("pathy"))  # lengthy
+    return len(words) > 1 or not (adjective or words[0] in NON_DISEASE_WORDS
+                                  or words[0].removesuffix("s") in NON_DISEASE_WORDS)
+
+
+def only_generic_words(text: str) -> bool:
+    """Whether a disease span is made of words that name no diagnosis ("chronic disorder",
+    "psychiatric illnesses"): GENERIC_DISEASE_WORDS, plurals included."""
+    words = text.lower().replace("-", " ").split()
+    return bool(words) and all(word in GENERIC_DISEASE_WORDS or word.removesuffix("s") in GENERIC_DISEASE_WORDS
+                               or word.removesuffix("es") in GENERIC_DISEASE_WORDS for word in words)
+
+
+def is_author_initials(span: Span) -> bool:
+    """Whether a one-token span of one to three capitals follows a capitalised name, as an
+    author's initials do in a citation ("Kleber HD", "Koob GF, Le Moal M")."""
+    if len(span) != 1 or not AUTHOR_INITIALS.fullmatch(span.text) or span.start == 0:
+        return False
+    before = span.doc[span.start - 1]
+    return before.is_alpha and len(before) > 1 and before.text[0].isupper() and before.text[1:].islower()
 
 
 def _defining_entity(long_form: Span, by_end: dict[int, Span]) -> Span | None:

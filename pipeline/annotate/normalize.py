@@ -83,6 +83,8 @@ _TYPE_NUMBER = [
 ]
 _LETTER_HYPHEN_LETTER = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _NUMBERED_NAME = re.compile(r"^((?:\d+-)?(?:[A-Za-z]+|[α-ω]))(\d+[A-Za-z]?)(-[^\W\d_]+)?$")  # CRF1, 5-HT1A, D2, mGlu5, σ1: written CRF(1), 5-HT(1A), D(2), mGlu(5), σ(1)
+_CHEMICAL_PREFIX = re.compile(r"(?<![A-Za-z])(amino|hydroxy)(?=[a-z]{4})", re.I)  # aminobutyric = amino butyric
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # a code name's comma: CP-154,526 = CP-154526
 
 
 def alias_variants(alias: str) -> list[str]:
@@ -101,6 +103,9 @@ def alias_variants(alias: str) -> list[str]:
     - A stereodescriptor between hyphens is also written in lower case: N-methyl-d-aspartate.
     - A numbered type is written in Arabic or Roman numerals: cannabinoid type 1 receptor,
       cannabinoid type I receptor; type II glucocorticoid receptor, type 2 glucocorticoid receptor.
+    - A code name's thousands comma may be left out: CP-154,526, CP-154526, CP154526.
+    - An amino or hydroxy prefix may be written apart: gamma-aminobutyric acid, gamma amino
+      butyric acid, gamma-amino-butyric acid; 5-hydroxytryptamine, 5-hydroxy tryptamine.
     """
     words = alias.replace("-", " ").split()
     variants = [alias, " ".join(words)]
@@ -125,4 +130,9 @@ def alias_variants(alias: str) -> list[str]:
         numbered = [_NUMBERED_NAME.sub(r"\1(\2)\3", word) for word in variant.split()]
         if numbered != variant.split():
             variants.append(" ".join(numbered))
+    if _THOUSANDS_COMMA.search(alias):
+        variants += [_THOUSANDS_COMMA.sub("", variant) for variant in variants]
+    split = _CHEMICAL_PREFIX.sub(r"\1 ", alias)
+    if split != alias:
+        variants += alias_variants(split)
     return list(dict.fromkeys(variants))

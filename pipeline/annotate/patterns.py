@@ -70,6 +70,13 @@ class ResolvedPatterns:
     collisions: list[Collision] = field(default_factory=list)
 
 
+def sentence_initial(short: str) -> bool:
+    """Whether a short form that starts with a small letter and has a capital after it
+    (nor-BNI, norBNI, mGluR5) is also written capitalised where a sentence starts with it
+    ("Nor-BNI blocked..."); the matcher takes that variant at a sentence start only."""
+    return short[:1].islower() and any(c.isupper() for c in short[1:])
+
+
 def alias_texts(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
     """(concept id, kind, alias, variant text) for every alias variant in the knowledge base,
     and for every variant of a blocked phrase (kind BLOCK, no concept)."""
@@ -83,6 +90,8 @@ def alias_texts(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
                 variants.append(short + "s")  # MORs, VTAs
             if any(letter in GREEK for letter in short):  # α4β2 is also written alpha4beta2, κOR kappaOR
                 variants.extend(spelled for spelled in (greek_spelled_out(v) for v in list(variants)) if spelled not in variants)
+            if sentence_initial(short):
+                variants.append(short[0].upper() + short[1:])  # "Nor-BNI blocked...": matched at a sentence start only
             rows.extend((concept.id, ABBREVIATION, short, variant) for variant in variants)
     return rows
 
