@@ -134,3 +134,19 @@ def test_chemical_and_disease_spans_link_to_any_of_their_concept_types(wider_lin
     found = wider_linker(spans([("cocaine", "CHEMICAL"), ("dopamine", "CHEMICAL"), ("seizure", "DISEASE"),
                                 ("epilepsy", "DISEASE"), ("epilepsy", "CHEMICAL")]))
     assert found == ["MESH:D003042", "CHEBI:18243", "HP:0001250", "MESH:D004827", "NC:unlinked:epilepsy"]
+
+
+def test_a_short_form_links_to_the_one_concept_of_its_types_that_has_it(tmp_path):
+    kb_file = tmp_path / "short.tsv"
+    kb_file.write_text(
+        "id\ttype\tname\tsynonyms\tabbreviations\tabbreviations_if_defined\n"
+        "CHEBI:18243\tNEUROCHEMICAL\tdopamine\t\t\tDA\n"
+        "MESH:D016202\tDRUG\tN-methyl-D-aspartate\t\t\tNMDA\n"
+        "UBERON:0002691\tBRAIN_REGION\tventral tegmental area\t\tVTA\t\n"
+        "MESH:D010300\tDISORDER\tParkinson disease\t\t\tPD\n"
+        "NC:pd_region\tBRAIN_REGION\tposterodorsal nucleus\t\t\tPD\n",
+        encoding="utf-8",
+    )
+    linker = Linker(load_kb(DATA / "kb", [kb_file]), cached=False)
+    found = linker(spans([("DA", "CHEMICAL"), ("NMDA", "CHEMICAL"), ("DA", "DISEASE"), ("PD", "DISEASE"), ("PD", "CHEMICAL")]))
+    assert found == ["CHEBI:18243", "MESH:D016202", "NC:unlinked:da", "MESH:D010300", "NC:unlinked:pd"]

@@ -7,8 +7,11 @@ nmslib (HNSW, cosine). A span is linked to the most similar concept of the types
 NER label may take (LINK_TYPES: a BRAIN_REGION span may name a brain region or a neural
 system, a CHEMICAL span a DRUG or a NEUROCHEMICAL, a DISEASE span a DISORDER or a
 SYMPTOM) when the cosine similarity of the best alias reaches THRESHOLD (ties go to the
-smaller concept id). Below it, two exact-name rules are tried (Linker.by_rules):
+smaller concept id). Below it, three exact-name rules are tried (Linker.by_rules):
 
+- a short form is the one concept of the span's link types that the knowledge base gives
+  it, where documents define it or not ("DA" as a CHEMICAL is dopamine): character
+  3-grams cannot place two or three letters;
 - an adjective is read as the noun it derives from (ADJECTIVE_ENDINGS: "medullary" ->
   "medulla", "thalamic" -> "thalamus", "amygdaloid" -> "amygdala") or as the name of
   the structure it qualifies (ADJECTIVE_HEADS: "limbic" -> "limbic system");
@@ -46,6 +49,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from spacy.tokens import Span
 
+from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.normalize import normalize_word
 from pipeline.files.atomic import atomic_open, atomic_path
 from pipeline.kb import KnowledgeBase
@@ -276,7 +280,10 @@ class Linker:
                 yield from ([" ".join([*stem, head])] for head in ADJECTIVE_HEADS)
 
     def by_rules(self, span: Span) -> str | None:
-        """The concept of an adjective or of a part named without its whole (see the module docstring), or None."""
+        """The concept of a short form, an adjective or a part named without its whole (see the module docstring), or None."""
+        if is_short_form(span.text):
+            found = {c for c in self.short_forms.get(span.text, ()) if self.types[c] in link_types(span.label_)}
+            return found.pop() if len(found) == 1 else None
         form = linking_form(span.text)
         words = form.split()
         for forms in self._adjective_forms(words):
@@ -295,6 +302,16 @@ class Linker:
             if len(found) == 1:
                 return found.pop()
         return None
+
+    @cached_property
+    def short_forms(self) -> dict[str, set[str]]:
+        """Each short form of the knowledge base (those it takes only where a document defines
+        them too) -> its concepts: "DA", a CHEMICAL to the NER, is dopamine."""
+        found: dict[str, set[str]] = {}
+        for concept in self.kb:
+            for short in (*concept.abbreviations, *concept.abbreviations_if_defined):
+                found.setdefault(short, set()).add(concept.id)
+        return found
 
     @cached_property
     def part_names(self) -> set[str]:
