@@ -16,12 +16,11 @@ import argparse
 import re
 import sys
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from pipeline.annotate.concept_matcher import LATERALITY
 from pipeline.annotate.nlp import build_nlp
-from pipeline.evaluate.evaluation import COMBINED, NER, corpora, predictions
+from pipeline.evaluate.evaluation import COMBINED, NER, corpora, gold_documents, predictions, scored_spans
 
 REPO = Path(__file__).resolve().parent.parent
 COORDINATION = re.compile(r"\s(and|or)\s")
@@ -48,20 +47,11 @@ def main() -> None:
     corpus = next((c for c in corpora(args.shared) if c.name == args.corpus), None)
     if corpus is None or not corpus.path.exists():
         sys.exit(f"merge_differences: {args.corpus}: no such corpus, or its files are missing under {args.shared}")
-    documents = list(corpus.read(corpus.path))
-    if corpus.leave_out is not None:
-        documents = [replace(d, entities=tuple(e for e in d.entities if not corpus.leave_out(d.record.text[e.start:e.end])))
-                     for d in documents]
+    documents = gold_documents(corpus)
     lost, added, gained = Counter(), Counter(), Counter()
     for document, modes in zip(documents, predictions(build_nlp(ner=True), documents)):
         text = document.record.text
-
-        def scored(spans):
-            spans = {corpus.map_prediction(document, e) for e in spans} if corpus.map_prediction else spans
-            return {e for e in spans if e is not None and e.label in corpus.labels
-                    and not (corpus.leave_out and corpus.leave_out(text[e.start:e.end]))}
-
-        gold, ner, combined = set(document.entities), scored(modes[NER]), scored(modes[COMBINED])
+        gold, ner, combined = set(document.entities), *(scored_spans(corpus, document, modes[mode]) for mode in (NER, COMBINED))
 
         def overlapping(entity):
             return next((text[g.start:g.end] for g in sorted(gold) if g.start < entity.end and entity.start < g.end), None)

@@ -316,9 +316,7 @@ class ConceptMatcher:
                 start -= 1
             if (start, concept_id) != (span.start, span.kb_id_):
                 taken.update(range(start, span.start))
-                long_form = span._.long_form
-                span = self._span(doc, start, end, concept_id)
-                span._.long_form = long_form
+                span = self._reshaped(span, start, end, concept_id)
             widened.append(span)
         return widened
 
@@ -327,9 +325,7 @@ class ConceptMatcher:
         after = doc[span.end:span.end + 3]
         if span.label_ != "SYMPTOM" or len(after) < 3 or after[0].text != "-" or after[1].lower_ not in LIKE_WORDS or after[2].lower_ not in LIKE_HEADS:
             return span
-        widened = self._span(doc, span.start, span.end + 3, span.kb_id_)
-        widened._.long_form = span._.long_form
-        return widened
+        return self._reshaped(span, span.start, span.end + 3, span.kb_id_)
 
     def _with_system_head(self, doc: Doc, spans: list[Span]) -> list[Span]:
         """A neural-system mention named without its head widened over it, and over one word
@@ -344,11 +340,11 @@ class ConceptMatcher:
                     if (end > len(doc) or words[-1].lower_ not in SYSTEM_HEADS or any(i in taken for i in range(span.end, end))
                             or any(t.is_sent_start or not t.is_alpha or not t.is_lower for t in words)):
                         continue
-                    long_form, span = span._.long_form, self._span(doc, span.start, end, span.kb_id_)
-                    span._.long_form = long_form
+                    span = self._reshaped(span, span.start, end, span.kb_id_)
                     break
             widened.append(span)
         return widened
+
     def _as_measured_symptoms(self, doc: Doc, spans: list[Span]) -> list[Span]:
         """A disorder measured as a dimension is the symptom ("depression scores", "depression and
         anxiety symptoms": guidelines v2.1, anxiety and depression): a DISORDER mention followed by a
@@ -359,9 +355,7 @@ class ConceptMatcher:
             if span.label_ == "DISORDER" and self._measured(doc, span, spans[i + 1:i + 2]):
                 symptom = self._concept_of_label((*(t.text for t in span), "symptoms"), "SYMPTOM")
                 if symptom is not None:
-                    widened = self._span(doc, span.start, span.end, symptom)
-                    widened._.long_form = span._.long_form
-                    span = widened
+                    span = self._reshaped(span, span.start, span.end, symptom)
             out.append(span)
         return out
 
@@ -406,6 +400,13 @@ class ConceptMatcher:
         span = Span(doc, start, end, label=label, kb_id=concept_id)
         span._.concept_source = SOURCE_LEXICON
         return span
+
+    def _reshaped(self, span: Span, start: int, end: int, concept_id: str) -> Span:
+        """The mention `span` as one of `concept_id` from start to end, its long form kept."""
+        long_form = span._.long_form  # read first: a span's extension values are stored by its offsets
+        reshaped = self._span(span.doc, start, end, concept_id)
+        reshaped._.long_form = long_form
+        return reshaped
 
     def _interrupted_names(self, doc: Doc, spans: list[Span]) -> tuple[list[Span], dict[str, tuple[str, Span]]]:
         """Names interrupted by their short form, "hypothalamic–pituitary–adrenal (HPA) axis" or,

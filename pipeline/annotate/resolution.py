@@ -42,10 +42,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.annotate.concept_matcher import SOURCE_LEXICON  # noqa: F401  (registers Span._.concept_source)
+from pipeline.annotate.coordination import CLAUSE_COORDINATORS
 from pipeline.kb import KnowledgeBase
 
 OBJECT_WORDS = frozenset({"of", "from", "on", "to"})  # "withdrawal from morphine", "dependence on heroin"
-COORDINATION = frozenset({",", "and", "or"})  # what joins coordinated substances before a generic mention
+COORDINATION = frozenset({*CLAUSE_COORDINATORS, ","})  # what joins coordinated substances before a generic mention
 GENERAL_WORDS = frozenset({"drug", "drugs", "substance", "substances"})  # "drug abstinence", "substance dependence": no one substance
 
 

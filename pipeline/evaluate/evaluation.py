@@ -133,23 +133,29 @@ def top_errors(pairs: list[tuple[GoldDocument, set[GoldEntity]]]) -> dict[str, l
     return {"missed": order(missed), "spurious": order(spurious)}
 
 
+def gold_documents(corpus: Corpus) -> list[GoldDocument]:
+    """The corpus's documents, without the gold spans it leaves out (Corpus.leave_out)."""
+    documents = list(corpus.read(corpus.path))
+    if corpus.leave_out is None:
+        return documents
+    return [replace(d, entities=tuple(e for e in d.entities if not corpus.leave_out(d.record.text[e.start:e.end]))) for d in documents]
+
+
+def scored_spans(corpus: Corpus, document: GoldDocument, spans: set[GoldEntity]) -> set[GoldEntity]:
+    """Predicted spans as the corpus scores them: mapped to its types and tokens, of its labels, not left out."""
+    if corpus.map_prediction is not None:
+        spans = {mapped for mapped in (corpus.map_prediction(document, e) for e in spans) if mapped is not None}
+    text = document.record.text
+    return {e for e in spans if e.label in corpus.labels and not (corpus.leave_out and corpus.leave_out(text[e.start:e.end]))}
+
+
 def evaluate_corpus(corpus: Corpus, nlp: Language) -> dict:
     """Scores of each mode on one corpus, with the commonest strict errors of each."""
-    documents = list(corpus.read(corpus.path))
-    keep = set(corpus.labels)
+    documents = gold_documents(corpus)
     by_mode: dict[str, list[tuple[GoldDocument, set[GoldEntity]]]] = {}
-    if corpus.leave_out is not None:
-        documents = [replace(d, entities=tuple(e for e in d.entities if not corpus.leave_out(d.record.text[e.start:e.end])))
-                     for d in documents]
-
-    def scored(document: GoldDocument, span: GoldEntity) -> bool:
-        return span.label in keep and not (corpus.leave_out and corpus.leave_out(document.record.text[span.start:span.end]))
-
     for document, modes in zip(documents, predictions(nlp, documents)):
         for mode, spans in modes.items():
-            if corpus.map_prediction is not None:
-                spans = {mapped for mapped in (corpus.map_prediction(document, e) for e in spans) if mapped is not None}
-            by_mode.setdefault(mode, []).append((document, {e for e in spans if scored(document, e)}))
+            by_mode.setdefault(mode, []).append((document, scored_spans(corpus, document, spans)))
     result = {
         "description": corpus.description, "documents": len(documents),
         "gold_mentions": sum(len(d.entities) for d in documents),
