@@ -114,9 +114,10 @@ def test_ner_decides_keeps_a_conjunct_of_a_region_it_kept():
 
 
 def test_articles_at_the_edges_of_an_ner_span_are_left_out():
-    text = "the insula and the amygdala and hemophilia A"
+    text = "the insula and the amygdala and hemophilia A and the insula of the rat"
     lexicon = [(1, 2, "BRAIN_REGION"), (4, 5, "BRAIN_REGION")]
-    assert [e[:2] for e in merged("ner_first", [(1, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION")], lexicon, text)] == [(1, 2), (4, 5), (6, 8)]
+    ner = [(1, 4, "BRAIN_REGION"), (6, 8, "BRAIN_REGION"), (10, 13, "BRAIN_REGION")]
+    assert [e[:2] for e in merged("ner_first", ner, lexicon, text)] == [(1, 2), (4, 5), (6, 8), (10, 11)]  # "insula of the": insula
 
 
 def test_chemical_and_disease_spans_are_typed_by_the_concept_they_link_to():

@@ -117,7 +117,9 @@ complex common comorbid co-occurring related mental psychiatric neuropsychiatric
 clinical physical brain disorder disease condition illness syndrome problem""".split())
 AUTHOR_INITIALS = re.compile(r"[A-Z]{1,3}")  # "Kleber HD", "Koob GF": a surname and its initials
 EDGE_PUNCTUATION = frozenset({",", ";", ":", ".", "-"})
-EDGE_ARTICLES = frozenset({"the", "The", "a", "an"})  # "insula and the"; as written: "A" ends "hemophilia A", starts "A-T"
+# Words no name starts or ends with: articles ("insula and the"; as written: "A" ends "hemophilia A",
+# starts "A-T") and "of", which trimming an article may leave ("insula of the").
+EDGE_WORDS = frozenset({"the", "The", "a", "an", "of"})
 MIN_REPEATED_CHARS = 3  # shorter NER names are not repeated through the document (repeat_names)
 
 
@@ -316,7 +318,7 @@ def _coordinated_with(lexicon: list[Span], kept: list[Span], labels: frozenset[s
 
 
 def _trimmed(span: Span, lexicon: list[Span], rejected: Iterable[Span]) -> Span | None:
-    """An NER span without what the guidelines leave out at its edges: articles, laterality ("left
+    """An NER span without what the guidelines leave out at its edges: articles and "of", laterality ("left
     amygdala"), coordinators and punctuation ("insula and"), and words that a lexicon entity of
     another type, or a match the lexicon's rules rejected, holds ("anterior insula
     hyperactivity"); None when nothing is left, or when its last word is a match of its own
@@ -330,7 +332,7 @@ def _trimmed(span: Span, lexicon: list[Span], rejected: Iterable[Span]) -> Span 
     def edge(i: int) -> bool:
         token = doc[i]
         return (i in foreign or token.lower_ in LATERALITY or token.lower_ in COORDINATORS or token.text in EDGE_PUNCTUATION
-                or token.text in EDGE_ARTICLES)
+                or token.text in EDGE_WORDS)
 
     start, end = span.start, span.end
     while start < end and edge(start):
