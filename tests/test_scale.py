@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.count import merge
+from pipeline.scale import distribute
 from pipeline.read import FieldMap, Rejection, list_inputs, read_corpus, read_file
 from pipeline.scale.partition import MARKER_FILE, PARTITIONS_PER_WORKER, PARTS_DIR, plan_partitions, scan_unit, scan_units
 from pipeline.tabulate import RowGroupWriter
@@ -122,6 +124,28 @@ def test_one_process_two_processes_and_dask_give_the_same_bytes(corpus, small_nl
         assert (tmp_path / "two" / name).read_bytes() == one, name
         if name != "summary.json":  # run's summary also describes the graph
             assert (tmp_path / "dask" / name).read_bytes() == one, name
+
+
+def test_forked_and_spawned_workers_give_the_same_bytes(corpus, small_nlp, tmp_path, monkeypatch):
+    """Pool workers are forked (they begin with the caller's pipeline) unless the caller runs
+    threads of its own, which a fork would not copy; then they are spawned and load the
+    pipeline from a file in the parts folder, which is gone after the run."""
+    stop = threading.Event()
+    callers_thread = threading.Thread(target=stop.wait)
+    callers_thread.start()
+    try:
+        assert distribute._start_method() == "spawn"
+    finally:
+        stop.set()
+        callers_thread.join()
+    run(corpus, tmp_path / "one", small_nlp)
+    for method in ("fork", "spawn"):
+        monkeypatch.setattr(distribute, "_start_method", lambda: method)
+        run(corpus, tmp_path / method, small_nlp, workers=2, keep_parts=True)
+        assert list((tmp_path / method / PARTS_DIR).iterdir())
+        assert not list((tmp_path / method / PARTS_DIR).glob(".pipeline-*"))
+        for name in OUTPUTS:
+            assert (tmp_path / method / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), (method, name)
 
 
 def test_counts_spilled_while_extracting_give_the_same_outputs(corpus, small_nlp, tmp_path, monkeypatch):

@@ -77,6 +77,7 @@ def exclusive(out_dir: str | Path, command: str | None = None) -> Iterator[None]
         finally:
             del _held[key]
             os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)  # also for the copies of fd that forked workers still hold
     finally:
         os.close(fd)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import chi2
 
 METRICS = ("count", "npmi", "association_strength", "jaccard", "log_likelihood")
 DECIMALS = 6
@@ -60,6 +59,8 @@ def log_likelihood(joint: ArrayLike, left: ArrayLike, right: ArrayLike, total: A
     G² = 2 sum O ln(O / E) over the four cells, with 0 ln 0 = 0; the sign is that of
     joint - E[joint]. G² is rounded to 6 decimals.
     """
+    from scipy.stats import chi2  # here, not at the top: scipy.stats takes 0.4 s to import, which every command would pay
+
     joint, left, right, total = (np.asarray(a, dtype=float) for a in (joint, left, right, total))
     observed = np.stack([joint, left - joint, right - joint, total - left - right + joint])
     expected = np.stack([left * right, left * (total - right), (total - left) * right, (total - left) * (total - right)]) / total

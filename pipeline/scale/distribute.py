@@ -6,7 +6,13 @@ parts, joined in corpus order, do not):
 - one worker (the default): every partition in this process, with the caller's pipeline;
 - `processes` with N workers: a pool of N processes (concurrent.futures), each loading
   the pipeline once from its serialized copy (config and nlp.to_bytes(), which carries
-  the concept matcher's knowledge base and tokenized patterns: nothing is built again);
+  the concept matcher's knowledge base and tokenized patterns: nothing is built again).
+  On Linux, from a process that runs no other Python thread, the workers are forked: they
+  begin with the caller's pipeline and need no copy. Otherwise they are spawned: they start
+  (and import their modules) while the parent serializes the pipeline, and the copy reaches
+  them through a temporary file in the parts folder, which each loads at its first
+  partition, not through the pipe that starts a worker (the parent would wait on that pipe
+  while the worker imports, and so start the workers one after another);
 - `dask`: a Dask cluster, an existing one (`scheduler` = its address) or a LocalCluster
   of N single-threaded worker processes. The serialized pipeline is scattered to every
   worker once. Workers read the inputs and write the parts themselves, so on a real
@@ -37,6 +43,7 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -71,12 +78,13 @@ def serialize_pipeline(nlp: Language) -> bytes:
     return pickle.dumps((nlp.config.to_str(), nlp.to_bytes()))
 
 
-def load_pipeline(key: str, payload: bytes | None = None) -> Language:
-    """The pipeline with this digest, loaded once per process. Its objects (the knowledge base's
-    and patterns': a million or so) are made with the cycle collector paused, and then frozen
-    (gc.freeze), so that no later full collection of the worker visits them again."""
+def load_pipeline(key: str, payload: bytes | Path | None = None) -> Language:
+    """The pipeline with this digest, loaded once per process from its serialized copy (the
+    bytes, or a file of them). Its objects (the knowledge base's and patterns': a million or
+    so) are made with the cycle collector paused, and then frozen (gc.freeze), so that no
+    later full collection of the worker visits them again."""
     if key not in _PIPELINES:
-        config, data = pickle.loads(payload)
+        config, data = pickle.loads(payload.read_bytes() if isinstance(payload, Path) else payload)
         gc.disable()
         try:
             with warnings.catch_warnings():
@@ -89,12 +97,19 @@ def load_pipeline(key: str, payload: bytes | None = None) -> Language:
     return _PIPELINES[key]
 
 
-def _start_worker(parent: int, key: str, payload: bytes) -> None:
-    """Initializer of a pool worker: die with the parent, leave SIGINT to it, load the pipeline."""
+def _start_worker(parent: int) -> None:
+    """Initializer of a pool worker: die with the parent, leave SIGINT to it."""
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it started this process
-    load_pipeline(key, payload)
+
+
+def _start_method() -> str:
+    """How pool workers start: `fork` on Linux when this process runs no Python thread but the
+    main one (a copy has only the thread that forked, so a lock another thread held would stay
+    held in it; the native libraries' own threads, Arrow's and OpenBLAS's, are made safe by their
+    fork handlers), else `spawn`: a fresh interpreter that loads the serialized pipeline."""
+    return "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
 
 
 def _die_with(parent: int) -> None:
@@ -139,10 +154,11 @@ def _dask_logs_silenced():
 
 
 def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
-    """Shut the pool down: wait for it after success; after an error or an interrupt, cancel
-    the partitions not started and terminate the workers at once."""
+    """Shut the pool down: after success, without waiting for the workers to exit (they have
+    nothing left to do, and the caller joins the parts meanwhile); after an error or an
+    interrupt, cancel the partitions not started and terminate the workers at once."""
     if exc_type is None:
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=False)
         return False
     # No public way to stop running workers before Python 3.14: the pool's processes and its
     # manager thread, joined here so that it is done before the interpreter's exit wakes it.
@@ -157,16 +173,16 @@ def _stop_pool(pool: ProcessPoolExecutor, exc_type, *_) -> bool:
     return False
 
 
-def _annotate_task(task: PartitionTask, key: str, payload: bytes | None = None, progress: bool = False) -> PartitionResult:
+def _annotate_task(task: PartitionTask, key: str, payload: bytes | Path | None = None, progress: bool = False) -> PartitionResult:
     return run_partition(task, load_pipeline(key, payload), progress)
 
 
 class _Runner:
     """Runs a function over many argument tuples on the chosen engine; yields (position,
-    result) as each finishes. The pipeline is known to the workers by `key`; on Dask,
-    `payload` is its serialized copy, scattered to every worker."""
+    result) as each finishes. The pipeline is known to the workers by `key`; `payload` is its
+    serialized copy: on Dask scattered to every worker, for the pool a file in the parts folder."""
 
-    def __init__(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
+    def __init__(self, nlp: Language, engine: str, workers: int, scheduler: str | None, parts_dir: Path) -> None:
         self.stack = contextlib.ExitStack()
         self.payload = None
         self.workers = workers  # tasks that run at once (a remote Dask cluster's threads)
@@ -177,16 +193,16 @@ class _Runner:
             self.stack.callback(_PIPELINES.pop, self.key, None)
             return
         try:
-            self._start(nlp, engine, workers, scheduler)
+            self._start(nlp, engine, workers, scheduler, parts_dir)
         except BaseException:
             self.stack.__exit__(*sys.exc_info())
             raise
 
-    def _start(self, nlp: Language, engine: str, workers: int, scheduler: str | None) -> None:
+    def _start(self, nlp: Language, engine: str, workers: int, scheduler: str | None, parts_dir: Path) -> None:
         """Start the pool or connect to Dask, with the serialized pipeline."""
-        payload = serialize_pipeline(nlp)
-        self.key = hashlib.sha256(payload).hexdigest()
         if engine == "dask":
+            payload = serialize_pipeline(nlp)
+            self.key = hashlib.sha256(payload).hexdigest()
             from distributed import as_completed as dask_completed
 
             self.stack.enter_context(_dask_logs_silenced())
@@ -196,12 +212,29 @@ class _Runner:
             self.payload = client.scatter(payload, broadcast=True, hash=False)
             self._submit, self._completed = partial(client.submit, pure=False), dask_completed
         else:
-            context = get_context("spawn")  # no fork of a process that may hold threads (Arrow's)
-            pool = ProcessPoolExecutor(workers, context, _start_worker, (os.getpid(), self.key, payload))
+            context = get_context(_start_method())
+            forked = context.get_start_method() == "fork"
+            if forked:  # the workers begin as copies of this process, with the pipeline loaded
+                self.key = f"in-process-{id(nlp)}"
+                _PIPELINES[self.key] = nlp
+                self.stack.callback(_PIPELINES.pop, self.key, None)
+                gc.freeze()  # the copies' collections then leave this heap's pages unwritten, and so shared
+            else:
+                parts_dir.mkdir(parents=True, exist_ok=True)
+                payload_file = self.stack.enter_context(tempfile.NamedTemporaryFile(dir=parts_dir, prefix=".pipeline-", suffix=".tmp"))
+            pool = ProcessPoolExecutor(workers, context, _start_worker, (os.getpid(),))
             self.stack.push(lambda *exc_info: _stop_pool(pool, *exc_info))
-            with _sigint_blocked():  # the pool starts a process for each task while none is idle: all start now,
-                for _ in range(workers):  # and load the pipeline while the planning pass runs
+            with _sigint_blocked():  # the pool starts a process for each task while none is idle: all start now
+                for _ in range(workers):  # (spawned ones import their modules while the pipeline is serialized)
                     pool.submit(int)
+            if forked:
+                gc.unfreeze()
+            else:
+                payload = serialize_pipeline(nlp)
+                self.key = hashlib.sha256(payload).hexdigest()
+                payload_file.write(payload)
+                payload_file.flush()
+                self.payload = Path(payload_file.name)
             self._submit, self._completed = pool.submit, as_completed
 
     def _dask_client(self, workers: int, scheduler: str | None):
@@ -250,7 +283,7 @@ def run_partitions(
     parts_dir; the partitions and their results, in partition order."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    runner = _Runner(nlp, engine, workers, scheduler)
+    runner = _Runner(nlp, engine, workers, scheduler, Path(parts_dir))
     with runner.stack:  # on an error or an interrupt, workers are stopped at once (_stop_pool)
         units = scan_units(files)
         scans = dict(runner.map(scan_unit, [(unit, fields) for unit in units]))
