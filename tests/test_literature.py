@@ -557,3 +557,16 @@ def test_an_adjective_in_thy_is_no_disorder_but_a_pathy_is(ner_nlp):
     assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []
     from pipeline.annotate.ner import names_a_specific
     assert names_a_specific("DISEASE", "encephalopathy") and not names_a_specific("DISEASE", "lengthy")
+
+
+def test_a_coordination_of_adjectives_or_ions_names_nothing(ner_nlp):
+    """A coordination is a disease or a drug when one of its conjuncts is: "diabetic and
+    epileptic patients" holds none (adjectives), "sodium and potassium" no drug (ions)."""
+    from pipeline.annotate.ner import names_a_specific
+    assert not names_a_specific("DISEASE", "diabetic and epileptic")
+    assert not names_a_specific("DISEASE", "nephrotoxic, hepatotoxic, or cardiotoxic")
+    assert names_a_specific("DISEASE", "optic and peripheral neuropathy")
+    assert not names_a_specific("CHEMICAL", "sodium and potassium")
+    assert names_a_specific("CHEMICAL", "sodium, potassium, and cocaine")
+    text = "Cisplatin had nephrotoxic and hypotensive effects in diabetic and epileptic patients."
+    assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []

@@ -116,6 +116,7 @@ GENERIC_DISEASE_WORDS = frozenset("""chronic acute relapsing remitting progressi
 complex common comorbid co-occurring related mental psychiatric neuropsychiatric neurological neurologic medical
 clinical physical brain disorder disease condition illness syndrome problem""".split())
 AUTHOR_INITIALS = re.compile(r"[A-Z]{1,3}")  # "Kleber HD", "Koob GF": a surname and its initials
+CONJUNCTS = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")  # what joins the conjuncts of a coordination
 EDGE_PUNCTUATION = frozenset({",", ";", ":", ".", "-"})
 # Words no name starts or ends with: articles ("insula and the"; as written: "A" ends "hemophilia A",
 # starts "A-T") and "of", which trimming an article may leave ("insula of the").
@@ -357,7 +358,11 @@ def names_a_specific(label: str, text: str) -> bool:
     """Whether an unlinked CHEMICAL names a drug or compound, not a nutrient, ion, solvent or
     vehicle the guidelines leave out ("sucrose", "potassium", "saline"; NON_DRUG_CHEMICALS),
     and an unlinked DISEASE a disease, not an adjective ("traumatic", "hypertensive") or a
-    process the guidelines do not annotate ("trauma", "inflammation"; NON_DISEASE_WORDS)."""
+    process the guidelines do not annotate ("trauma", "inflammation"; NON_DISEASE_WORDS).
+    A coordination names one if a conjunct does: "diabetic and epileptic" does not."""
+    conjuncts = CONJUNCTS.split(text)
+    if len(conjuncts) > 1:
+        return any(names_a_specific(label, conjunct) for conjunct in conjuncts if conjunct)
     words = text.lower().split()
     if not words:
         return False
