@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import entities
 
 from pipeline.annotate.document import annotate
 from pipeline.annotate.normalize import alias_variants, normalize_word
 from pipeline.read import Record
+
+REPO = Path(__file__).parent.parent
 
 
 @pytest.mark.parametrize("variant, canonical", [
@@ -107,3 +111,23 @@ def test_project_knowledge_base_matches_the_issue_variants(nlp):
 def test_project_knowledge_base_types(nlp, text, label):
     found = entities(nlp, f"Here {text} was studied.")
     assert [(e[0], e[1]) for e in found] == [(text, label)]
+
+
+def test_the_text_kept_for_the_components_is_spacys(nlp):
+    """make_doc keeps each record's text in doc.user_data for the components (sentences.doc_text),
+    instead of spaCy's joining doc.text from the tokens again: the two are the same string on
+    every demo record (titles, abstracts, whitespace and Unicode as written), and annotating
+    with or without the kept text gives the same mentions."""
+    from pipeline.annotate.document import make_doc
+    from pipeline.annotate.sentences import DOC_TEXT
+    from pipeline.read import read_corpus
+
+    records = [r for r in read_corpus([REPO / "corpora" / "demo"]) if isinstance(r, Record)]
+    assert len(records) > 20
+    docs = [make_doc(nlp, record) for record in records]
+    assert all(doc.user_data[DOC_TEXT] == doc.text for doc in docs)
+    kept = [document.mentions for document in annotate(records, nlp)]
+    for doc in docs:
+        del doc.user_data[DOC_TEXT]
+    joined = [[(e.start_char, e.end_char, e.label_, e.kb_id_) for e in doc.ents] for doc in nlp.pipe(docs)]
+    assert [[(m.start, m.end, m.label, m.concept_id) for m in mentions] for mentions in kept] == joined

@@ -53,6 +53,7 @@ from pipeline.annotate.abbreviations import is_short_form
 from pipeline.annotate.coordination import conjunct_spans
 from pipeline.annotate.patterns import (ABBREVIATION, SYNONYM, Collision, Pattern, ResolvedPatterns, resolve_patterns, sentence_initial,
                                         tokenize_patterns)
+from pipeline.annotate.sentences import doc_text
 from pipeline.kb import DEFAULT_KB_DIR, AliasRule, Concept, KnowledgeBase, load_kb
 from pipeline.kb.resolutions import Resolution
 
@@ -144,7 +145,7 @@ def _in_code_name(doc: Doc, end: int) -> bool:
 
 def _is_group_label(doc: Doc, span: Span, text: str) -> bool:
     """Whether a short form names a group of subjects: "(MT, n = 30)", "(MT; n=30)"; `text` is
-    doc.text, which spaCy joins from the tokens at every access."""
+    the document's (sentences.doc_text)."""
     return (len(span) == 1 and span.start > 0 and doc[span.start - 1].text == "("
             and GROUP_SIZE.match(text, span.end_char) is not None)
 
@@ -268,7 +269,7 @@ class ConceptMatcher:
         spans = [span for span in spans if span.text not in redefined and span.text.removesuffix("s") not in redefined]
         spans = interrupted + spans + self._abbreviation_spans(doc, defined, {(s.start, s.end) for s in interrupted})
         spans = filter_spans(spans)
-        text = doc.text
+        text = doc_text(doc)
         rejected = [span for span in spans if span.label_ == BLOCKED or _is_group_label(doc, span, text)]
         # a short form the document makes a group's label names that group wherever it recurs ("MOR rats")
         group_labels = {span.text for span in rejected if span.label_ != BLOCKED}

@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 from pipeline.annotate.context import ConceptContext  # noqa: F401  (registers ent._.negated, ent._.hedged)
 from pipeline.annotate.linking import is_linked, unlinked_name
 from pipeline.annotate.relations import document_relations
-from pipeline.annotate.sentences import sentence_of
+from pipeline.annotate.sentences import DOC_TEXT, sentence_of
 from pipeline.annotate.species import document_species
 from pipeline.read import Record
 
@@ -88,6 +88,7 @@ def document_mentions(doc: Doc, doc_id: str, concept_names: dict[str, str]) -> t
 def make_doc(nlp: Language, record: Record) -> Doc:
     """Tokenize a record's text; the abstract always starts a new sentence after the title."""
     doc = nlp.make_doc(record.text)
+    doc.user_data[DOC_TEXT] = record.text  # what doc.text would join again from the tokens (sentences.doc_text)
     if record.title and record.abstract:
         boundary = len(record.title) + 1
         for token in doc:
