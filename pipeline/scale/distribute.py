@@ -4,15 +4,15 @@ Three engines give the same parts (the plan may differ with the number of worker
 parts, joined in corpus order, do not):
 
 - one worker (the default): every partition in this process, with the caller's pipeline;
-- `processes` with N workers: a pool of N processes (concurrent.futures), each loading
-  the pipeline once from its serialized copy (config and nlp.to_bytes(), which carries
-  the concept matcher's knowledge base and tokenized patterns: nothing is built again).
-  On Linux, from a process that runs no other Python thread, the workers are forked: they
-  begin with the caller's pipeline and need no copy. Otherwise they are spawned: they start
-  (and import their modules) while the parent serializes the pipeline, and the copy reaches
-  them through a temporary file in the parts folder, which each loads at its first
-  partition, not through the pipe that starts a worker (the parent would wait on that pipe
-  while the worker imports, and so start the workers one after another);
+- `processes` with N workers: a pool of N processes (concurrent.futures). On Linux, from
+  a process that runs no other Python thread, the workers are forked: they begin with the
+  caller's pipeline. Otherwise they are spawned, and each loads the pipeline once from its
+  serialized copy (config and nlp.to_bytes(), which carries the concept matcher's
+  knowledge base and tokenized patterns: nothing is built again). They start (and import
+  their modules) while the parent serializes it, and the copy reaches them through a
+  temporary file in the parts folder, read at their first partition, not through the pipe
+  that starts a worker (the parent would wait on that pipe while the worker imports, and
+  so start the workers one after another);
 - `dask`: a Dask cluster, an existing one (`scheduler` = its address) or a LocalCluster
   of N single-threaded worker processes. The serialized pipeline is scattered to every
   worker once. Workers read the inputs and write the parts themselves, so on a real
