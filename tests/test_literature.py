@@ -570,3 +570,23 @@ def test_a_coordination_of_adjectives_or_ions_names_nothing(ner_nlp):
     assert names_a_specific("CHEMICAL", "sodium, potassium, and cocaine")
     text = "Cisplatin had nephrotoxic and hypotensive effects in diabetic and epileptic patients."
     assert [t for t, label, _ in found(ner_nlp, text) if label == "DISORDER"] == []
+
+
+def test_a_receptor_named_before_a_cell_type_is_the_receptor(lexicon_nlp):
+    """ "D1- and D2-medium spiny neurons": the cell types are named after the receptors, which
+    are the mentions (guidelines, BRAIN_REGION: cell types); "D2-medium" is no drug."""
+    text = "Opponent roles of D1- and D2-medium spiny neurons in the NAc have been proposed."
+    mentions = found(lexicon_nlp, text)
+    assert [(t, label) for t, label, _ in mentions if label != "BRAIN_REGION"] == [("D1", "RECEPTOR"), ("D2", "RECEPTOR")]
+
+
+def test_dependency_is_dependence(lexicon_nlp):
+    text = "Chronic opioid use also causes physical dependency, and opioid dependency follows."
+    assert [(t, label) for t, label, _ in found(lexicon_nlp, text)] == [("physical dependency", "DISORDER"), ("opioid dependency", "DISORDER")]
+    assert concept_of(lexicon_nlp, text, "physical dependency") == concept_of(lexicon_nlp, "It causes physical dependence.", "physical dependence")
+
+
+def test_shaking_among_withdrawal_signs_is_a_tremor_elsewhere_nothing(lexicon_nlp):
+    signs = "Some physical symptoms (sweating, shaking, and diarrhea) resolve within days."
+    assert ("shaking", "SYMPTOM", "NC:body_tremor") in found(lexicon_nlp, signs)
+    assert found(lexicon_nlp, "The flasks were placed on a shaking platform overnight.") == []

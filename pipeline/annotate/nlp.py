@@ -51,7 +51,7 @@ MODIFIER_SUFFIXES = (
     "injected", "infused", "projecting", "specific", "deficient", "knockout", "null", "paired", "conditioned",
     "stimulated", "activated", "responsive", "producing", "releasing", "synthesizing", "labeled", "labelled",
     "derived", "targeted", "binding", "receptive", "selective", "free", "lacking", "preferring", "primed",
-    "neutralizing", "based",
+    "neutralizing", "based", "medium",  # "D2-medium spiny neurons": the D2 receptor, then the cell type
 )
 MODIFIER_INFIX = r"(?<=[^\W_]|\))-(?=(?i:" + "|".join(MODIFIER_SUFFIXES) + r")(?:$|[^\w-]))"  # "-Induced" in titles too
 # An abbreviation in parentheses glued to the word before it, "nucleus(STh)" (common in

@@ -41,6 +41,7 @@ _SPELLING = [
     (re.compile(r"(?<=[a-z]{3}[bt])re(s?)$"), r"er\1"),                   # centre, fibre
     (re.compile(r"(?<=[a-z]{3}[aeiou])ll(ed|ing)$"), r"l\1"),            # signalling, labelled
     (re.compile(r"(?<=[a-z]{3})ogue(s?)$"), r"og\1"),                     # analogue
+    (re.compile(r"(?<=depend)ency$"), "ence"),                         # physical dependency
     (re.compile(r"grey"), "gray"),
     (re.compile(r"sulph"), "sulf"),
 ]
