@@ -590,3 +590,16 @@ def test_shaking_among_withdrawal_signs_is_a_tremor_elsewhere_nothing(lexicon_nl
     signs = "Some physical symptoms (sweating, shaking, and diarrhea) resolve within days."
     assert ("shaking", "SYMPTOM", "NC:body_tremor") in found(lexicon_nlp, signs)
     assert found(lexicon_nlp, "The flasks were placed on a shaking platform overnight.") == []
+
+
+def test_a_positional_word_before_a_short_form_names_the_part_the_knowledge_base_has(lexicon_nlp):
+    """ "anterior PVT" is the anterior paraventricular nucleus of thalamus, as the name written
+    out is; where the knowledge base names no such part, the mention is of the region
+    ("lateral CeA", the central amygdala)."""
+    text = ("Projections from the anterior paraventricular nucleus of the thalamus (PVT) differ from "
+            "those of the posterior PVT, and the anterior PVT and the lateral CeA were both active.")
+    written_out = concept_of(lexicon_nlp, text, "anterior paraventricular nucleus of the thalamus")
+    assert written_out and concept_of(lexicon_nlp, text, "anterior PVT") == written_out
+    posterior = concept_of(lexicon_nlp, text, "posterior PVT")
+    assert posterior and posterior != written_out and posterior != concept_of(lexicon_nlp, text, "PVT")
+    assert concept_of(lexicon_nlp, text, "lateral CeA") == concept_of(lexicon_nlp, "the CeA was active", "CeA")

@@ -301,8 +301,11 @@ class ConceptMatcher:
 
     def _with_region_modifiers(self, doc: Doc, spans: list[Span]) -> list[Span]:
         """Brain-region mentions widened over the positional words before them ("caudal dorsal
-        hypothalamus", "lateral CeA"): the concept stays that of the region named; laterality
-        words at their start are left out ("left putamen" is a mention of the putamen)."""
+        hypothalamus", "lateral CeA"): the concept stays that of the region named, unless the
+        knowledge base names the part those words make of it ("anterior PVT" is the anterior
+        paraventricular nucleus of thalamus, as "anterior paraventricular nucleus of the
+        thalamus" is); laterality words at their start are left out ("left putamen" is a
+        mention of the putamen)."""
         taken = {i for span in spans for i in range(span.start, span.end)}
         widened = []
         for span in spans:
@@ -315,11 +318,20 @@ class ConceptMatcher:
                 concept_id = self._concept_of_label(tuple(t.text for t in doc[start:end]), "BRAIN_REGION") or concept_id
             while start > 0 and start - 1 not in taken and doc[start - 1].lower_ in REGION_MODIFIERS:
                 start -= 1
+            if start < span.start:
+                concept_id = self._part_named(tuple(t.text for t in doc[start:span.start]), concept_id) or concept_id
             if (start, concept_id) != (span.start, span.kb_id_):
                 taken.update(range(start, span.start))
                 span = self._reshaped(span, start, end, concept_id)
             widened.append(span)
         return widened
+
+    def _part_named(self, modifiers: tuple[str, ...], concept_id: str) -> str | None:
+        """The brain region named by positional words before a name of the region concept_id
+        ("anterior" + "paraventricular nucleus of thalamus"), or None."""
+        concept = self.kb[concept_id]
+        return next(filter(None, (self._concept_of_label((*modifiers, *alias.split()), "BRAIN_REGION")
+                                  for alias in (concept.name, *concept.synonyms))), None)
 
     def _with_like_head(self, doc: Doc, span: Span) -> Span:
         """A symptom mention widened over "-like behavior" or "-related states" after it ("irritability-like behavior")."""
