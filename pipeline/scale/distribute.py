@@ -188,9 +188,7 @@ class _Runner:
         self.workers = workers  # tasks that run at once (a remote Dask cluster's threads)
         self._submit = None
         if engine == "processes" and workers == 1:
-            self.key = f"in-process-{id(nlp)}"
-            _PIPELINES[self.key] = nlp
-            self.stack.callback(_PIPELINES.pop, self.key, None)
+            self._share(nlp)
             return
         try:
             self._start(nlp, engine, workers, scheduler, parts_dir)
@@ -201,8 +199,7 @@ class _Runner:
     def _start(self, nlp: Language, engine: str, workers: int, scheduler: str | None, parts_dir: Path) -> None:
         """Start the pool or connect to Dask, with the serialized pipeline."""
         if engine == "dask":
-            payload = serialize_pipeline(nlp)
-            self.key = hashlib.sha256(payload).hexdigest()
+            payload = self._serialize(nlp)
             from distributed import as_completed as dask_completed
 
             self.stack.enter_context(_dask_logs_silenced())
@@ -215,9 +212,7 @@ class _Runner:
             context = get_context(_start_method())
             forked = context.get_start_method() == "fork"
             if forked:  # the workers begin as copies of this process, with the pipeline loaded
-                self.key = f"in-process-{id(nlp)}"
-                _PIPELINES[self.key] = nlp
-                self.stack.callback(_PIPELINES.pop, self.key, None)
+                self._share(nlp)
                 gc.freeze()  # the copies' collections then leave this heap's pages unwritten, and so shared
             else:
                 parts_dir.mkdir(parents=True, exist_ok=True)
@@ -230,12 +225,22 @@ class _Runner:
             if forked:
                 gc.unfreeze()
             else:
-                payload = serialize_pipeline(nlp)
-                self.key = hashlib.sha256(payload).hexdigest()
-                payload_file.write(payload)
+                payload_file.write(self._serialize(nlp))
                 payload_file.flush()
                 self.payload = Path(payload_file.name)
             self._submit, self._completed = pool.submit, as_completed
+
+    def _share(self, nlp: Language) -> None:
+        """Make the caller's pipeline this process's (and its forked copies') pipeline `key`, until the runner ends."""
+        self.key = f"in-process-{id(nlp)}"
+        _PIPELINES[self.key] = nlp
+        self.stack.callback(_PIPELINES.pop, self.key, None)
+
+    def _serialize(self, nlp: Language) -> bytes:
+        """The serialized pipeline; `key` becomes its digest."""
+        payload = serialize_pipeline(nlp)
+        self.key = hashlib.sha256(payload).hexdigest()
+        return payload
 
     def _dask_client(self, workers: int, scheduler: str | None):
         from distributed import Client, LocalCluster
